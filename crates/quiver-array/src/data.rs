@@ -60,7 +60,7 @@ struct Inner {
 ///     .buffers(vec![Buffer::from_slice_ref(&[5i32, 6])])
 ///     .build()
 ///     .unwrap();
-/// assert_eq!(a.as_primitive::<i32>().unwrap().values(), &[5, 6]);
+/// assert_eq!(a.as_primitive::<i32>().unwrap().values(), Some(&[5, 6][..]));
 /// // Too few bytes for two int32 values:
 /// assert!(ArrayData::new(DataType::Int32, 2).buffers(vec![Buffer::from_slice_ref(&[5i32])]).build().is_err());
 /// ```
@@ -411,20 +411,43 @@ impl Array {
                 .map_or(0, Array::get_buffer_memory_size)
     }
 
-    /// Typed view of a fixed-width primitive array whose values are `T` (any type whose
-    /// width equals `size_of::<T>()`: `i32` for int32, date32, time32…). `None` for
-    /// other layouts.
+    /// Typed view of a fixed-width primitive array whose values are stored as the Rust
+    /// type `T`, or `None` if the column stores something else.
+    ///
+    /// The view is keyed by the Rust type of the stored values, and only the exact type
+    /// matches, so bits are never reinterpreted: `i8`…`i64` and `u8`…`u64` for the
+    /// integer types; [`f16`](quiver_buffer::f16), `f32`, `f64` for the floats; `i32`
+    /// for date32, time32, decimal32 and year-month intervals; `i64` for date64, time64,
+    /// timestamps, durations and decimal64; `i128` for decimal128 and
+    /// [`i256`](quiver_buffer::i256) for decimal256. Day-time and month-day-nano
+    /// intervals pack several fields per slot and have no primitive view.
+    ///
+    /// Values are readable at any buffer alignment: IPC aligns buffers to 8 bytes only,
+    /// so a decimal128 column may start at an address that is not a multiple of 16.
+    ///
+    /// ```
+    /// use quiver_array::{Array, DataType};
+    /// let a = Array::from(vec![1i64, 2, 3]);
+    /// assert_eq!(a.as_primitive::<i64>().unwrap().value(2), 3);
+    /// assert!(a.as_primitive::<f64>().is_none()); // int64 bits are not doubles
+    /// assert!(a.as_primitive::<u64>().is_none());
+    /// let d = Array::from_primitive(DataType::Decimal128(10, 2), vec![Some(12345i128), Some(-1)]).unwrap();
+    /// assert_eq!(d.as_primitive::<i128>().unwrap().iter().collect::<Vec<_>>(), vec![Some(12345), Some(-1)]);
+    /// ```
     pub fn as_primitive<T: NativeType>(&self) -> Option<PrimitiveValues<'_, T>> {
-        if self.data_type().primitive_width() != Some(std::mem::size_of::<T>())
-            || matches!(self.data_type(), DataType::FixedSizeBinary(_))
-        {
+        if native_type_id(self.data_type())? != std::any::TypeId::of::<T>() {
             return None;
         }
-        let all = self.inner.buffers.first()?.typed_data::<T>().ok()?;
-        let values = all.get(self.offset()..self.offset() + self.len())?;
+        let width = std::mem::size_of::<T>();
+        let start = self.offset().checked_mul(width)?;
+        let end = self.offset().checked_add(self.len())?.checked_mul(width)?;
+        let bytes = self.inner.buffers.first()?.as_slice().get(start..end)?;
+        let aligned = (bytes.as_ptr() as usize).is_multiple_of(std::mem::align_of::<T>());
         Some(PrimitiveValues {
             array: self,
-            values,
+            bytes,
+            aligned,
+            _values: std::marker::PhantomData,
         })
     }
 
@@ -562,31 +585,102 @@ impl OffsetSize for i64 {
     }
 }
 
-/// A typed view of a fixed-width primitive array.
+/// The Rust type a fixed-width type's slots hold, as [`Array::as_primitive`] expects it.
+fn native_type_id(data_type: &DataType) -> Option<std::any::TypeId> {
+    use crate::datatype::IntervalUnit;
+    use DataType::*;
+    use std::any::TypeId;
+    Some(match data_type {
+        Int8 => TypeId::of::<i8>(),
+        Int16 => TypeId::of::<i16>(),
+        Int32 | Date32 | Time32(_) | Decimal32(..) | Interval(IntervalUnit::YearMonth) => {
+            TypeId::of::<i32>()
+        }
+        Int64 | Date64 | Time64(_) | Timestamp(..) | Duration(_) | Decimal64(..) => {
+            TypeId::of::<i64>()
+        }
+        UInt8 => TypeId::of::<u8>(),
+        UInt16 => TypeId::of::<u16>(),
+        UInt32 => TypeId::of::<u32>(),
+        UInt64 => TypeId::of::<u64>(),
+        Float16 => TypeId::of::<quiver_buffer::f16>(),
+        Float32 => TypeId::of::<f32>(),
+        Float64 => TypeId::of::<f64>(),
+        Decimal128(..) => TypeId::of::<i128>(),
+        Decimal256(..) => TypeId::of::<quiver_buffer::i256>(),
+        _ => return None,
+    })
+}
+
+/// A typed view of a fixed-width primitive array (see [`Array::as_primitive`]).
 #[derive(Debug, Clone, Copy)]
 pub struct PrimitiveValues<'a, T> {
     array: &'a Array,
-    values: &'a [T],
+    /// The bytes of the view's slots: exactly `len * size_of::<T>()`.
+    bytes: &'a [u8],
+    /// Whether `bytes` starts at an address aligned for `T`.
+    aligned: bool,
+    _values: std::marker::PhantomData<T>,
 }
 
 impl<'a, T: NativeType> PrimitiveValues<'a, T> {
-    /// All values, including the arbitrary ones under null slots.
-    pub fn values(&self) -> &'a [T] {
-        self.values
+    /// Number of slots.
+    pub fn len(&self) -> usize {
+        self.array.len()
+    }
+
+    /// Whether there are no slots.
+    pub fn is_empty(&self) -> bool {
+        self.array.is_empty()
+    }
+
+    /// All values in place, including the arbitrary ones under null slots, or `None`
+    /// if the buffer is not aligned for `T`. Only 16-byte types (`i128`) can be
+    /// misaligned, since buffers are realigned to 8 bytes when arrays are built; use
+    /// [`value`](Self::value), [`iter`](Self::iter) or [`to_vec`](Self::to_vec), which
+    /// work at any alignment.
+    pub fn values(&self) -> Option<&'a [T]> {
+        if !self.aligned {
+            return None;
+        }
+        // SAFETY: `bytes` holds exactly `len` values of `T` (checked in `as_primitive`),
+        // its address is aligned for `T` (checked just above), `T: NativeType` accepts
+        // any bit pattern, and the memory is immutable for the borrow `'a`.
+        Some(unsafe {
+            std::slice::from_raw_parts(self.bytes.as_ptr().cast::<T>(), self.array.len())
+        })
     }
 
     /// Value `i` (arbitrary if the slot is null).
+    ///
+    /// # Panics
+    /// If `i >= len`.
+    #[inline]
     pub fn value(&self, i: usize) -> T {
-        self.values[i]
+        let width = std::mem::size_of::<T>();
+        let at = i
+            .checked_mul(width)
+            .filter(|&at| i < self.array.len() && at + width <= self.bytes.len());
+        let Some(at) = at else {
+            panic!("slot {i} out of bounds for length {}", self.array.len());
+        };
+        // SAFETY: `at + width <= bytes.len()` was checked above, the read is unaligned,
+        // and `T: NativeType` accepts any bit pattern.
+        unsafe { std::ptr::read_unaligned(self.bytes.as_ptr().add(at).cast::<T>()) }
+    }
+
+    /// All values (including the arbitrary ones under null slots), copied.
+    pub fn to_vec(&self) -> Vec<T> {
+        match self.values() {
+            Some(v) => v.to_vec(),
+            None => (0..self.len()).map(|i| self.value(i)).collect(),
+        }
     }
 
     /// Values with nulls as `None`.
     pub fn iter(&self) -> impl Iterator<Item = Option<T>> + 'a {
-        let array = self.array;
-        self.values
-            .iter()
-            .enumerate()
-            .map(move |(i, v)| array.is_valid(i).then_some(*v))
+        let this = *self;
+        (0..this.len()).map(move |i| this.array.is_valid(i).then(|| this.value(i)))
     }
 }
 

@@ -18,6 +18,7 @@ mod mutable;
 mod native;
 mod pool;
 mod scalar;
+mod wide;
 
 pub use bitmap::{Bitmap, BitmapBuilder, bytes_for, get_bit, set_bit};
 pub use buffer::Buffer;
@@ -32,3 +33,4 @@ pub use pool::{
     ALIGNMENT, MemoryPool, SystemMemoryPool, default_memory_pool, total_allocated_bytes,
 };
 pub use scalar::ScalarBuffer;
+pub use wide::i256;

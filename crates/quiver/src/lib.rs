@@ -36,7 +36,7 @@ pub use quiver_array::*;
 pub use quiver_buffer::{
     ALIGNMENT, Bitmap, BitmapBuilder, Buffer, BufferError, BufferOutputStream, BufferReader,
     InputStream, MemoryMappedFile, MemoryPool, MutableBuffer, NativeType, OsFile, RandomAccessFile,
-    ReadInputStream, ScalarBuffer, SystemMemoryPool, default_memory_pool, f16, memory_map,
+    ReadInputStream, ScalarBuffer, SystemMemoryPool, default_memory_pool, f16, i256, memory_map,
     total_allocated_bytes,
 };
 
