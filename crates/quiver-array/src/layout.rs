@@ -6,7 +6,8 @@ use crate::datatype::{DataType, UnionMode};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BufferSpec {
     /// `width` bytes per slot (primitives, fixed-size binary, dictionary indices,
-    /// union type ids, list-view offsets and sizes).
+    /// union type ids and dense offsets, list-view offsets and sizes, 16-byte views).
+    /// A slot is not always one number: intervals and views are made of several.
     FixedWidth {
         /// Bytes per slot.
         width: usize,
@@ -66,6 +67,9 @@ pub fn layout(data_type: &DataType) -> Layout {
             vec![BufferSpec::Offsets { width: 8 }, BufferSpec::Data],
             false,
         ),
+        // Each view is 16 bytes but not one number: an `i32` length, then 12 inline
+        // bytes, or a 4-byte prefix, an `i32` buffer index and an `i32` offset.
+        // Byte-swapping (big-endian IPC) treats those fields one by one.
         BinaryView | Utf8View => (
             true,
             vec![BufferSpec::FixedWidth {

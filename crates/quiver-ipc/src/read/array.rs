@@ -380,11 +380,18 @@ pub(crate) enum Swap {
     Each(usize),
     /// Intervals made of several parts: reverse each part (widths in order).
     Parts(&'static [usize]),
+    /// 16-byte binary/utf8 views: the `i32` length always; the `i32` buffer index and
+    /// `i32` offset only when the value is out of line (length > 12). Inline bytes
+    /// and the 4-byte prefix are bytes, never swapped.
+    View,
 }
 
 impl Swap {
     fn for_spec(spec: BufferSpec, dt: &DataType) -> Swap {
         match (spec, dt) {
+            (BufferSpec::FixedWidth { .. }, DataType::BinaryView | DataType::Utf8View) => {
+                Swap::View
+            }
             (BufferSpec::Bitmap | BufferSpec::Data, _) => Swap::None,
             (BufferSpec::Offsets { width }, _) => Swap::Each(width),
             (_, DataType::FixedSizeBinary(_)) => Swap::None,
@@ -400,6 +407,7 @@ impl Swap {
             Swap::None => 1,
             Swap::Each(n) => n.min(8),
             Swap::Parts(p) => p.iter().copied().max().unwrap_or(1).min(8),
+            Swap::View => 4,
         }
     }
 }
@@ -408,6 +416,7 @@ fn swap_bytes(buf: &Buffer, swap: Swap) -> Buffer {
     let each;
     let parts: &[usize] = match swap {
         Swap::None => return buf.clone(),
+        Swap::View => return swap_views(buf),
         Swap::Each(n) => {
             each = [n];
             &each
@@ -424,6 +433,29 @@ fn swap_bytes(buf: &Buffer, swap: Swap) -> Buffer {
             let (part, tail) = rest.split_at_mut(w.min(rest.len()));
             part.reverse();
             rest = tail;
+        }
+    }
+    out.freeze()
+}
+
+/// Big-endian views to native order: the length first, then, for an out-of-line view,
+/// its buffer index and offset. A ragged tail is left for validation to report.
+fn swap_views(buf: &Buffer) -> Buffer {
+    let mut out = MutableBuffer::with_capacity(buf.len());
+    out.extend_from_slice(buf.as_slice());
+    for view in out.as_mut_slice().chunks_exact_mut(16) {
+        let (len, rest) = view.split_at_mut(4);
+        len.reverse();
+        let inline = len
+            .try_into()
+            .map(i32::from_ne_bytes)
+            .is_ok_and(|n: i32| n <= 12);
+        if !inline {
+            // rest = prefix (4 bytes), buffer index (4), offset (4)
+            let (_prefix, fields) = rest.split_at_mut(4);
+            let (index, offset) = fields.split_at_mut(4);
+            index.reverse();
+            offset.reverse();
         }
     }
     out.freeze()

@@ -92,13 +92,15 @@ impl DictionaryTracker {
         match self.written.get(&id) {
             Some(prev) if prev.ptr_eq(values) || prev.equals(values) => {}
             Some(prev)
-                if (self.emit_deltas || !allow_replacement)
+                if ((self.emit_deltas && !holds_dictionary(values.data_type()))
+                    || !allow_replacement)
                     && values.len() > prev.len()
                     && values.slice(0, prev.len()).equals(prev) =>
             {
                 // The dictionary grew by appending: a delta carries only the new values
                 // (files accept deltas too, so this also serves writers that cannot
-                // replace).
+                // replace). A stream replaces instead when the values hold dictionaries
+                // of their own: Arrow C++ cannot read a delta with nested dictionaries.
                 let added = values.slice(prev.len(), values.len() - prev.len());
                 self.written.insert(id, values.clone());
                 out.push(DictionaryAction::Send {
@@ -123,5 +125,13 @@ impl DictionaryTracker {
             }
         }
         Ok(())
+    }
+}
+
+/// Whether values of `t` contain dictionary-encoded arrays (at any depth).
+fn holds_dictionary(t: &DataType) -> bool {
+    match t {
+        DataType::Dictionary { .. } => true,
+        t => t.children().iter().any(|f| holds_dictionary(f.data_type())),
     }
 }
