@@ -326,7 +326,11 @@ fn run_input(
                 run.accepted += usize::from(case.mutation.is_some());
             }
             Outcome::Refused(e) if case.mutation.is_none() => run.failures.push((
-                "valid pyarrow input refused by Quiver".to_owned(),
+                // Without the location ("invalid array at message 5, byte 1456: ").
+                format!(
+                    "valid pyarrow input refused by Quiver: {}",
+                    numbers_out(e.split_once(": ").map_or(&*e, |(_, rest)| rest))
+                ),
                 run.cases.len(),
                 format!("{}\n      Quiver: {e}", describe(inputs, &case)),
             )),
@@ -378,11 +382,16 @@ fn class_of(msg: &str) -> String {
         ),
     };
     let inner = inner.strip_prefix("ArrowInvalid: ").unwrap_or(inner);
-    let words: Vec<String> = inner
+    format!("{prefix}{}", numbers_out(inner))
+}
+
+/// `text` (its first 160 characters) with numbers and hex dumps replaced by `N`.
+fn numbers_out(text: &str) -> String {
+    let words: Vec<String> = text
         .split(' ')
         .map(|w| {
-            let hex =
-                w.chars().all(|c| c.is_ascii_hexdigit()) && w.chars().any(|c| c.is_ascii_digit());
+            let hex = w.chars().all(|c| c.is_ascii_hexdigit())
+                && (w.len() >= 8 || w.chars().any(|c| c.is_ascii_digit()));
             if hex && !w.is_empty() {
                 return "N".to_owned();
             }
@@ -397,10 +406,10 @@ fn class_of(msg: &str) -> String {
             out
         })
         .collect();
-    let text: String = words.join(" ").chars().take(160).collect();
-    format!("{prefix}{text}")
+    words.join(" ").chars().take(160).collect()
 }
 
+/// A file name made of `class`.
 fn slug(class: &str) -> String {
     let s: String = class
         .chars()
@@ -581,8 +590,12 @@ fn quiver_rewrites_of_corrupted_pyarrow_files_pass_pyarrow_full_validation() {
 
     if let Some(save) = std::env::var_os("QUIVER_MUTATION_SAVE") {
         std::fs::create_dir_all(&save).unwrap();
-        for (class, examples) in &classes {
-            if let Some((_, _, case)) = examples.iter().min_by_key(|e| e.0) {
+        for (k, (class, examples)) in classes.iter().enumerate() {
+            // The smallest, uncompressed if there is one.
+            let smallest = examples
+                .iter()
+                .min_by_key(|e| (inputs[e.2.input].compressed, e.0));
+            if let Some((_, _, case)) = smallest {
                 let input = &inputs[case.input];
                 let bytes = std::fs::read(&input.path).unwrap();
                 let bytes = case
@@ -594,11 +607,9 @@ fn quiver_rewrites_of_corrupted_pyarrow_files_pass_pyarrow_full_validation() {
                 } else {
                     "stream"
                 };
-                std::fs::write(
-                    Path::new(&save).join(format!("{}.{ext}", slug(class))),
-                    bytes,
-                )
-                .unwrap();
+                let file = format!("{k:02}-{}.{ext}", slug(class));
+                std::fs::write(Path::new(&save).join(&file), bytes).unwrap();
+                println!("saved {file}: {}", describe(&inputs, case));
             }
         }
     }
@@ -654,5 +665,44 @@ fn quiver_rewrites_of_corrupted_pyarrow_files_pass_pyarrow_full_validation() {
         peak < POOL_LIMIT,
         "the default pool reached {} MiB",
         peak >> 20
+    );
+}
+
+/// Minimized inputs from this test's failures, kept in `tests/data/mutation-regressions`
+/// (no pyarrow needed): Quiver must refuse every `refuse-*` file (pyarrow rejects it, or
+/// what Quiver wrote of it) and read every `accept-*` file (pyarrow reads it).
+#[test]
+fn mutation_regressions_are_refused_or_read_as_named() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/mutation-regressions");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/data/mutation-regressions")
+        .map(|e| e.expect("a directory entry").path())
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|x| x == "stream" || x == "arrow_file")
+        })
+        .collect();
+    files.sort();
+    assert!(files.len() >= 13, "only {} regression files", files.len());
+    let mut wrong = Vec::new();
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let is_file = path.extension().is_some_and(|x| x == "arrow_file");
+        let bytes = std::fs::read(path).expect("reading a regression file");
+        let read = catch_unwind(AssertUnwindSafe(|| quiver_read(bytes, is_file).map(|_| ())));
+        match (name.starts_with("refuse-"), read) {
+            (_, Err(p)) => wrong.push(format!("{name}: PANIC: {}", panic_text(&*p))),
+            (true, Ok(Ok(()))) => wrong.push(format!("{name}: read, but it is invalid")),
+            (false, Ok(Err(e))) => wrong.push(format!("{name}: refused, but it is valid: {e}")),
+            (true, Ok(Err(e))) => println!("{name}: refused: {e}"),
+            (false, Ok(Ok(()))) => println!("{name}: read"),
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {} regression files:\n{}",
+        wrong.len(),
+        files.len(),
+        wrong.join("\n")
     );
 }

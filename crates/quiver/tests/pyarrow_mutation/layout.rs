@@ -90,7 +90,8 @@ pub struct Buf {
 /// One record batch or dictionary batch message.
 #[derive(Debug)]
 pub struct Message {
-    /// `batch 2` or `dictionary 0 (delta)`, for descriptions.
+    /// `message 3 (batch 1)` or `message 2 (dictionary 0 delta)`, counting from the
+    /// schema message as 0, for descriptions.
     pub what: String,
     pub body: (usize, usize),
     pub nodes: Vec<Node>,
@@ -165,11 +166,12 @@ pub fn parse(bytes: &[u8], input: &Input) -> Result<Structure, String> {
                     .dicts
                     .get(&id)
                     .ok_or(format!("no roles for dictionary {id}"))?;
-                let what = format!("dictionary {id}{}", if delta { " (delta)" } else { "" });
+                let delta = if delta { " delta" } else { "" };
+                let what = format!("message {} (dictionary {id}{delta})", s.metas.len() - 1);
                 s.messages.push(batch(bytes, rb, body, roles, what)?);
             }
             Some(3) => {
-                let what = format!("batch {batches}");
+                let what = format!("message {} (batch {batches})", s.metas.len() - 1);
                 batches += 1;
                 s.messages
                     .push(batch(bytes, header, body, &input.batch, what)?);
