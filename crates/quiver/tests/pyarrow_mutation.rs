@@ -40,66 +40,21 @@ use quiver::ipc::{FileReader, FileWriter, StreamReader, StreamWriter};
 use quiver::{Buffer, BufferReader, RecordBatch, SchemaRef, default_memory_pool};
 use serde_json::{Value, json};
 
-mod fb {
-    //! Just enough of a flatbuffer walker to find the numbers and strings to corrupt.
-    //! Positions are absolute in the whole input; every read is bounds-checked.
-
-    pub fn u16_at(b: &[u8], p: usize) -> Option<usize> {
-        Some(u16::from_le_bytes(b.get(p..p.checked_add(2)?)?.try_into().ok()?) as usize)
-    }
-    pub fn u32_at(b: &[u8], p: usize) -> Option<usize> {
-        Some(u32::from_le_bytes(b.get(p..p.checked_add(4)?)?.try_into().ok()?) as usize)
-    }
-    pub fn i32_at(b: &[u8], p: usize) -> Option<i32> {
-        Some(i32::from_le_bytes(
-            b.get(p..p.checked_add(4)?)?.try_into().ok()?,
-        ))
-    }
-    pub fn i64_at(b: &[u8], p: usize) -> Option<i64> {
-        Some(i64::from_le_bytes(
-            b.get(p..p.checked_add(8)?)?.try_into().ok()?,
-        ))
-    }
-    /// Where field `i` of the table at `t` is stored, if present.
-    pub fn field(b: &[u8], t: usize, i: usize) -> Option<usize> {
-        let vt = usize::try_from(t as i64 - i64::from(i32_at(b, t)?)).ok()?;
-        let slot = 4 + 2 * i;
-        if slot + 2 > u16_at(b, vt)? {
-            return None;
-        }
-        match u16_at(b, vt + slot)? {
-            0 => None,
-            off => Some(t + off),
-        }
-    }
-    /// Follows the uoffset at `p`.
-    pub fn deref(b: &[u8], p: usize) -> Option<usize> {
-        p.checked_add(u32_at(b, p)?).filter(|&q| q < b.len())
-    }
-    /// The table that field `i` of table `t` points to.
-    pub fn table(b: &[u8], t: usize, i: usize) -> Option<usize> {
-        deref(b, field(b, t, i)?)
-    }
-    /// (first element, count) of the vector field `i` of table `t`.
-    pub fn vector(b: &[u8], t: usize, i: usize) -> Option<(usize, usize)> {
-        let v = deref(b, field(b, t, i)?)?;
-        Some((v + 4, u32_at(b, v)?.min(4096)))
-    }
-    /// (first byte, length) of the string field `i` of table `t`.
-    pub fn string(b: &[u8], t: usize, i: usize) -> Option<(usize, usize)> {
-        let s = deref(b, field(b, t, i)?)?;
-        let len = u32_at(b, s)?;
-        b.get(s + 4..s + 4 + len).map(|_| (s + 4, len))
-    }
-}
+#[path = "pyarrow_mutation/body.rs"]
+mod body;
+#[path = "pyarrow_mutation/fb.rs"]
+mod fb;
 
 #[path = "pyarrow_mutation/layout.rs"]
 mod layout;
 #[path = "pyarrow_mutation/mutate.rs"]
 mod mutate;
+#[path = "pyarrow_mutation/report.rs"]
+mod report;
 
 use layout::{Input, parse};
 use mutate::{Mutation, Rng, mutations};
+use report::{Classes, class_of, numbers_out};
 
 // ---------------------------------------------------------------------------------------
 // Allocation accounting: the largest single request of the reading thread.
@@ -360,63 +315,6 @@ fn run_python(python: &Path, script: &str, args: &[&Path]) -> String {
     stdout
 }
 
-/// The class of a pyarrow rejection: its innermost message, with numbers and hex dumps
-/// replaced by `N` (a nested array's error names the outer layers first).
-fn class_of(msg: &str) -> String {
-    let (prefix, inner) = match msg.strip_prefix("reading: ") {
-        Some(rest) => ("pyarrow cannot read it: ", rest),
-        None => (
-            "validate(full=True): ",
-            msg.rsplit("nvalid: ").next().unwrap_or(msg),
-        ),
-    };
-    let inner = inner.strip_prefix("ArrowInvalid: ").unwrap_or(inner);
-    format!("{prefix}{}", numbers_out(inner))
-}
-
-/// `text` (its first 160 characters) with numbers and hex dumps replaced by `N`.
-fn numbers_out(text: &str) -> String {
-    let words: Vec<String> = text
-        .split(' ')
-        .map(|w| {
-            let hex = w.chars().all(|c| c.is_ascii_hexdigit())
-                && (w.len() >= 8 || w.chars().any(|c| c.is_ascii_digit()));
-            if hex && !w.is_empty() {
-                return "N".to_owned();
-            }
-            let mut out = String::new();
-            for c in w.trim_start_matches('-').chars() {
-                if !c.is_ascii_digit() {
-                    out.push(c);
-                } else if !out.ends_with('N') {
-                    out.push('N');
-                }
-            }
-            out
-        })
-        .collect();
-    words.join(" ").chars().take(160).collect()
-}
-
-/// A file name made of `class`.
-fn slug(class: &str) -> String {
-    let s: String = class
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    s.split('-')
-        .filter(|p| !p.is_empty())
-        .take(12)
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 #[test]
 fn quiver_rewrites_of_corrupted_pyarrow_files_pass_pyarrow_full_validation() {
     let Some(python) = std::env::var_os("QUIVER_PYTHON").filter(|p| !p.is_empty()) else {
@@ -500,7 +398,7 @@ fn quiver_rewrites_of_corrupted_pyarrow_files_pass_pyarrow_full_validation() {
             .expect("results are JSON");
 
     // Group the failures: Quiver's own, then every accepted input pyarrow rejects.
-    let mut classes: BTreeMap<String, Vec<(usize, String, &Case)>> = BTreeMap::new();
+    let mut classes = Classes::new();
     for (class, index, example) in &run.failures {
         let case = &run.cases[*index];
         let entry = (case.size, example.clone(), case);
@@ -568,66 +466,9 @@ fn quiver_rewrites_of_corrupted_pyarrow_files_pass_pyarrow_full_validation() {
     println!("pyarrow mutation kinds: {}", kinds.join(", "));
 
     if let Some(save) = std::env::var_os("QUIVER_MUTATION_SAVE") {
-        std::fs::create_dir_all(&save).unwrap();
-        for (k, (class, examples)) in classes.iter().enumerate() {
-            // The smallest, uncompressed if there is one.
-            let smallest = examples
-                .iter()
-                .min_by_key(|e| (inputs[e.2.input].compressed, e.0));
-            if let Some((_, _, case)) = smallest {
-                let input = &inputs[case.input];
-                let bytes = std::fs::read(&input.path).unwrap();
-                let bytes = case
-                    .mutation
-                    .as_ref()
-                    .map_or(bytes.clone(), |m| m.apply(&bytes));
-                let ext = if input.is_file {
-                    "arrow_file"
-                } else {
-                    "stream"
-                };
-                let file = format!("{k:02}-{}.{ext}", slug(class));
-                std::fs::write(Path::new(&save).join(&file), bytes).unwrap();
-                println!("saved {file}: {}", describe(&inputs, case));
-            }
-        }
+        report::save(Path::new(&save), &classes, &inputs);
     }
-
-    let mut report = Vec::new();
-    let mut sorted: Vec<_> = classes.iter_mut().collect();
-    sorted.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
-    for (class, examples) in sorted {
-        examples.sort_by_key(|e| e.0);
-        // How many of each mutation kind, and the smallest example of the first three.
-        let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut cases: BTreeMap<&str, usize> = BTreeMap::new();
-        let mut shown = Vec::new();
-        for (_, example, case) in examples.iter() {
-            let kind = case.mutation.as_ref().map_or("none", |m| m.kind);
-            let n = kinds.entry(kind).or_default();
-            *n += 1;
-            if *n == 1 && shown.len() < 3 {
-                shown.push(format!("   - {example}"));
-            }
-            let name = &inputs[case.input].name;
-            *cases
-                .entry(name.split('.').next().unwrap_or(name))
-                .or_default() += 1;
-        }
-        let count = |m: &BTreeMap<&str, usize>| {
-            m.iter()
-                .map(|(k, n)| format!("{k} x{n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        report.push(format!(
-            "== {class}\n   {} cases; mutations: {}\n   inputs: {}",
-            examples.len(),
-            count(&kinds),
-            count(&cases)
-        ));
-        report.extend(shown);
-    }
+    let report = report::render(&mut classes, &inputs);
     assert!(
         report.is_empty(),
         "{} failure classes ({line}):\n\n{}",
