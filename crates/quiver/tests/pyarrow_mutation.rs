@@ -503,7 +503,7 @@ fn mutation_regressions_are_refused_or_read_as_named() {
         })
         .collect();
     files.sort();
-    assert!(files.len() >= 13, "only {} regression files", files.len());
+    assert!(files.len() >= 15, "only {} regression files", files.len());
     let mut wrong = Vec::new();
     for path in &files {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();

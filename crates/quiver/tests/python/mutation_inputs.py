@@ -7,8 +7,9 @@ rows with nulls, and an offset slice of them): every primitive, decimal and temp
 type, every binary and string layout including views over several data buffers, every
 list layout including list views, structs, maps, unions, run-end encoded arrays,
 nested combinations of them, canonical extension types (arrow.uuid, arrow.json,
-arrow.bool8, arrow.fixed_shape_tensor, arrow.opaque) and unknown ones, dictionaries
-(with deltas in streams and files, and replacement in streams) over many value types.
+arrow.bool8, arrow.fixed_shape_tensor, arrow.variable_shape_tensor, arrow.opaque) and
+unknown ones, dictionaries (with deltas in streams and files, and replacement in
+streams) over many value types.
 Every case is written as a stream and as a file; a selection also LZ4- and
 ZSTD-compressed.
 
@@ -178,6 +179,31 @@ class UnknownLabel(pa.ExtensionType):
         return cls()
 
 
+class VariableShapeTensor(pa.ExtensionType):
+    """arrow.variable_shape_tensor, which pyarrow reads but has no constructor for."""
+
+    def __init__(self):
+        storage = pa.struct([("data", pa.list_(pa.float32())), ("shape", pa.list_(pa.int32(), 2))])
+        super().__init__(storage, "arrow.variable_shape_tensor")
+
+    def __arrow_ext_serialize__(self):
+        return b'{"dim_names":["h","w"]}'
+
+    @classmethod
+    def __arrow_ext_deserialize__(cls, storage_type, serialized):
+        return cls()
+
+
+def variable_tensors(n):
+    shapes = [[i % 3, 2] for i in range(n)]
+    data = [[float(i + k) for k in range(r * c)] for i, (r, c) in enumerate(shapes)]
+    return pa.StructArray.from_arrays(
+        [pa.array(data, pa.list_(pa.float32())), pa.array(shapes, pa.list_(pa.int32(), 2))],
+        names=["data", "shape"],
+        mask=pa.array([i % 4 == 3 for i in range(n)]),
+    )
+
+
 def ext(typ, storage):
     return lambda n: pa.ExtensionArray.from_storage(typ(), storage(n))
 
@@ -267,6 +293,7 @@ TYPES = [
     ("ext_bool8", ext(pa.bool8, prim(pa.int8(), lambda i: i % 3 - 1))),
     ("ext_fixed_shape_tensor", ext(lambda: pa.fixed_shape_tensor(pa.int32(), [2, 2], dim_names=["r", "c"], permutation=[1, 0]),
                                    lists(pa.list_(pa.int32(), 4), lambda i: [i, -i, 2 * i, 7]))),
+    ("ext_variable_shape_tensor", ext(VariableShapeTensor, variable_tensors)),
     ("ext_opaque", ext(lambda: pa.opaque(pa.binary(), "geometry", "quiver.vendor"), bins(pa.binary()))),
     ("ext_unknown_point", ext(UnknownPoint, struct_of(x=prim(pa.float64(), lambda i: i), y=prim(pa.float64(), lambda i: -i)))),
     ("ext_unknown_label", ext(UnknownLabel, strs(pa.string()))),
