@@ -85,14 +85,12 @@ impl<W: Write> StreamWriter<W> {
         table.batches().iter().try_for_each(|b| self.write(b))
     }
 
-    /// Writes the end-of-stream marker and flushes. Calling it again does nothing.
+    /// Writes the end-of-stream marker and flushes.
+    ///
+    /// Once it succeeded, calling it again does nothing. If it (or an earlier write)
+    /// failed, the stream is incomplete and every later call fails too.
     pub fn finish(&mut self) -> Result<()> {
-        let core = self.core()?;
-        if !core.finished {
-            core.finished = true;
-            core.framer.write_eos()?;
-        }
-        core.framer.flush()
+        self.core()?.finish(|_| Ok(()))
     }
 
     /// Finishes and returns the sink.
@@ -113,7 +111,7 @@ impl<W: Write> StreamWriter<W> {
 impl<W: Write> Drop for StreamWriter<W> {
     fn drop(&mut self) {
         if let Some(core) = &mut self.core
-            && !core.finished
+            && !core.is_finished()
         {
             // A prefix announcing metadata that never comes: readers fail with
             // "truncated" instead of accepting a cut-off stream. Errors are ignored: there

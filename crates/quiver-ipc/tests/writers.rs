@@ -1,0 +1,152 @@
+//! How the writers finish and what they leave behind: a failed `finish` keeps failing,
+//! and a writer dropped unfinished adds nothing to its sink (not even while a panic
+//! unwinds), for the stream and the file writer alike.
+
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use quiver_array::{Array, RecordBatch};
+use quiver_buffer::{Buffer, BufferReader};
+use quiver_ipc::{FileReader, FileWriter, StreamReader, StreamWriter};
+
+/// A sink whose bytes, and whether it fails or panics when written, are shared with the
+/// test, so they can be inspected and switched while a writer owns a clone.
+#[derive(Debug, Clone, Default)]
+struct SharedSink {
+    bytes: Arc<Mutex<Vec<u8>>>,
+    fail: Arc<AtomicBool>,
+    panic: Arc<AtomicBool>,
+}
+
+impl SharedSink {
+    fn bytes(&self) -> Vec<u8> {
+        self.bytes.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set_fail(&self, yes: bool) {
+        self.fail.store(yes, Ordering::SeqCst);
+    }
+
+    fn check(&self) -> io::Result<()> {
+        if self.panic.load(Ordering::SeqCst) {
+            panic!("the sink was written to");
+        }
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(io::Error::other("disk full"));
+        }
+        Ok(())
+    }
+}
+
+impl Write for SharedSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.check()?;
+        self.bytes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.check()
+    }
+}
+
+fn batch() -> RecordBatch {
+    RecordBatch::try_from_columns(
+        vec![
+            Array::from(vec![1i64, 2, 3]),
+            Array::from(vec![Some("a"), None, Some("c")]),
+        ],
+        &["n", "s"],
+    )
+    .unwrap()
+}
+
+const SINK_FAILED: &str = "I/O error while writing to the sink: disk full";
+const STILL_FAILED: &str = "the writer's output is incomplete: an earlier write failed \
+     (I/O error while writing to the sink: disk full); start again with a new writer and sink";
+
+#[test]
+fn a_failed_stream_finish_keeps_failing() {
+    let sink = SharedSink::default();
+    let mut w = StreamWriter::try_new(sink.clone(), batch().schema()).unwrap();
+    w.write(&batch()).unwrap();
+    let before = sink.bytes();
+
+    sink.set_fail(true);
+    assert_eq!(w.finish().unwrap_err().to_string(), SINK_FAILED);
+    // The sink works again, but the writer lost bytes: it must not claim success.
+    sink.set_fail(false);
+    assert_eq!(w.finish().unwrap_err().to_string(), STILL_FAILED);
+    assert_eq!(w.write(&batch()).unwrap_err().to_string(), STILL_FAILED);
+
+    // Nothing was added after the failure, so no end-of-stream marker follows the batch.
+    let bytes = sink.bytes();
+    assert_eq!(bytes, before);
+    let mut reader = StreamReader::try_new(BufferReader::new(Buffer::from_vec(bytes))).unwrap();
+    assert!(reader.next_batch().unwrap().unwrap().equals(&batch()));
+    let err = reader.next_batch().unwrap_err().to_string();
+    assert!(
+        err.contains("ends after 1 record batches without its end-of-stream marker"),
+        "{err}"
+    );
+    assert_eq!(w.close().unwrap_err().to_string(), STILL_FAILED);
+}
+
+#[test]
+fn a_failed_file_finish_keeps_failing() {
+    let sink = SharedSink::default();
+    let mut w = FileWriter::try_new(sink.clone(), batch().schema()).unwrap();
+    w.write(&batch()).unwrap();
+    let before = sink.bytes();
+
+    sink.set_fail(true);
+    assert_eq!(w.finish().unwrap_err().to_string(), SINK_FAILED);
+    sink.set_fail(false);
+    assert_eq!(w.finish().unwrap_err().to_string(), STILL_FAILED);
+    assert_eq!(w.write(&batch()).unwrap_err().to_string(), STILL_FAILED);
+    assert_eq!(w.close().unwrap_err().to_string(), STILL_FAILED);
+
+    // No footer, no closing magic: no file reader takes it for a file.
+    let bytes = sink.bytes();
+    assert_eq!(bytes, before);
+    let err = FileReader::try_new(Buffer::from_vec(bytes)).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid Arrow IPC data at input: not an Arrow file: the ARROW1 magic is missing at \
+         the start or the end (an Arrow stream? open it with a stream reader)"
+    );
+}
+
+#[test]
+fn a_failed_batch_write_closes_the_writer() {
+    let sink = SharedSink::default();
+    let mut w = StreamWriter::try_new(sink.clone(), batch().schema()).unwrap();
+    sink.set_fail(true);
+    assert_eq!(w.write(&batch()).unwrap_err().to_string(), SINK_FAILED);
+    sink.set_fail(false);
+    assert_eq!(w.write(&batch()).unwrap_err().to_string(), STILL_FAILED);
+    assert_eq!(w.finish().unwrap_err().to_string(), STILL_FAILED);
+}
+
+#[test]
+fn a_successful_finish_can_be_repeated() {
+    let sink = SharedSink::default();
+    let mut w = FileWriter::try_new(sink.clone(), batch().schema()).unwrap();
+    w.write(&batch()).unwrap();
+    w.finish().unwrap();
+    let done = sink.bytes();
+    // Even with a sink that now fails, nothing more is written.
+    sink.set_fail(true);
+    w.finish().unwrap();
+    assert_eq!(
+        w.write(&batch()).unwrap_err().to_string(),
+        "write after finish(): the writer is closed"
+    );
+    assert_eq!(sink.bytes(), done);
+    let r = FileReader::try_new(Buffer::from_vec(done)).unwrap();
+    assert!(r.get_batch(0).unwrap().equals(&batch()));
+}
