@@ -8,7 +8,7 @@ use quiver_array::{RecordBatch, Schema, SchemaRef};
 use crate::convert::schema::assign_dictionary_ids;
 use crate::error::{IpcError, Result};
 use crate::options::IpcWriteOptions;
-use crate::write::dictionary::{DictionaryAction, DictionaryTracker};
+use crate::write::dictionary::{DictionaryMessage, DictionaryTracker};
 use crate::write::encoder::Encoder;
 use crate::write::framer::{Framer, Written};
 
@@ -150,7 +150,7 @@ impl<W: Write> WriterCore<W> {
             .tracker
             .collect(batch, &self.dict_ids, self.allow_replacement)?
         {
-            let DictionaryAction::Send {
+            let DictionaryMessage {
                 id,
                 values,
                 is_delta,
