@@ -28,6 +28,10 @@ impl SharedSink {
         self.fail.store(yes, Ordering::SeqCst);
     }
 
+    fn set_panic(&self, yes: bool) {
+        self.panic.store(yes, Ordering::SeqCst);
+    }
+
     fn check(&self) -> io::Result<()> {
         if self.panic.load(Ordering::SeqCst) {
             panic!("the sink was written to");
@@ -68,6 +72,10 @@ fn batch() -> RecordBatch {
 const SINK_FAILED: &str = "I/O error while writing to the sink: disk full";
 const STILL_FAILED: &str = "the writer's output is incomplete: an earlier write failed \
      (I/O error while writing to the sink: disk full); start again with a new writer and sink";
+
+/// What a file reader says about a file without its footer.
+const NOT_A_FILE: &str = "invalid Arrow IPC data at input: not an Arrow file: the ARROW1 \
+     magic is missing at the start or the end (an Arrow stream? open it with a stream reader)";
 
 #[test]
 fn a_failed_stream_finish_keeps_failing() {
@@ -114,11 +122,7 @@ fn a_failed_file_finish_keeps_failing() {
     let bytes = sink.bytes();
     assert_eq!(bytes, before);
     let err = FileReader::try_new(Buffer::from_vec(bytes)).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "invalid Arrow IPC data at input: not an Arrow file: the ARROW1 magic is missing at \
-         the start or the end (an Arrow stream? open it with a stream reader)"
-    );
+    assert_eq!(err.to_string(), NOT_A_FILE);
 }
 
 #[test]
@@ -149,4 +153,86 @@ fn a_successful_finish_can_be_repeated() {
     assert_eq!(sink.bytes(), done);
     let r = FileReader::try_new(Buffer::from_vec(done)).unwrap();
     assert!(r.get_batch(0).unwrap().equals(&batch()));
+}
+
+/// What a stream reader says about a stream of `len` bytes whose writer was dropped
+/// after one batch.
+fn never_finished(len: usize) -> String {
+    format!(
+        "unexpected end of input at message 2, byte {len}: the stream ends after 1 record \
+         batches without its end-of-stream marker (cut off, or its writer never finished \
+         it); `IpcReadOptions::with_require_end_of_stream(false)` accepts such streams"
+    )
+}
+
+#[test]
+fn a_dropped_stream_writer_writes_nothing_more() {
+    let sink = SharedSink::default();
+    let mut w = StreamWriter::try_new(sink.clone(), batch().schema()).unwrap();
+    w.write(&batch()).unwrap();
+    let written = sink.bytes();
+    drop(w);
+    assert_eq!(sink.bytes(), written);
+
+    let mut reader =
+        StreamReader::try_new(BufferReader::new(Buffer::from_vec(sink.bytes()))).unwrap();
+    assert!(reader.next_batch().unwrap().unwrap().equals(&batch()));
+    assert_eq!(
+        reader.next_batch().unwrap_err().to_string(),
+        never_finished(written.len())
+    );
+}
+
+#[test]
+fn a_dropped_file_writer_writes_nothing_more() {
+    let sink = SharedSink::default();
+    let mut w = FileWriter::try_new(sink.clone(), batch().schema()).unwrap();
+    w.write(&batch()).unwrap();
+    let written = sink.bytes();
+    drop(w);
+    assert_eq!(sink.bytes(), written);
+    let err = FileReader::try_new(Buffer::from_vec(sink.bytes())).unwrap_err();
+    assert_eq!(err.to_string(), NOT_A_FILE);
+}
+
+/// Drops a writer built by `make` while a panic unwinds, on its own thread, with a sink
+/// that panics if written. A write from the destructor would panic during unwinding and
+/// abort the whole test process; instead the thread must end with the first panic.
+fn drop_while_panicking<T: Send + 'static>(make: fn(SharedSink) -> T) {
+    let sink = SharedSink::default();
+    let thread_sink = sink.clone();
+    let written = Arc::new(Mutex::new(Vec::new()));
+    let thread_written = Arc::clone(&written);
+    let outcome = std::thread::spawn(move || {
+        let writer = make(thread_sink.clone());
+        *thread_written.lock().unwrap() = thread_sink.bytes();
+        thread_sink.set_panic(true);
+        let _dropped_while_unwinding = writer;
+        panic!("the producer failed");
+    })
+    .join();
+    let payload = outcome.expect_err("the thread panics");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"the producer failed"));
+    // This process is still alive, and the sink holds what the writer had written.
+    let written = written.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    assert!(!written.is_empty());
+    assert_eq!(sink.bytes(), written);
+}
+
+#[test]
+fn a_stream_writer_dropped_while_panicking_does_no_io() {
+    drop_while_panicking(|sink| {
+        let mut w = StreamWriter::try_new(sink, batch().schema()).unwrap();
+        w.write(&batch()).unwrap();
+        w
+    });
+}
+
+#[test]
+fn a_file_writer_dropped_while_panicking_does_no_io() {
+    drop_while_panicking(|sink| {
+        let mut w = FileWriter::try_new(sink, batch().schema()).unwrap();
+        w.write(&batch()).unwrap();
+        w
+    });
 }

@@ -15,9 +15,16 @@ use crate::write::framer::Written;
 
 /// Writes record batches in the Arrow file format, like `pyarrow.ipc.new_file`.
 ///
-/// [`finish`](FileWriter::finish) writes the footer (schema and block index) and the
-/// closing magic; a file whose writer was dropped unfinished has no footer, and file
-/// readers reject it.
+/// [`finish`](FileWriter::finish) (or [`close`](FileWriter::close)) writes the footer
+/// (schema and block index) and the closing magic, and flushes the sink.
+///
+/// # Dropping an unfinished writer
+///
+/// Dropping a writer never writes: what the sink holds is what earlier calls wrote
+/// (every message reaches the sink before [`write`](FileWriter::write) returns; the sink
+/// is not flushed). A file that was never finished has no footer, so every file reader
+/// refuses it. [`StreamWriter`](crate::StreamWriter) behaves the same way; its
+/// documentation says why.
 ///
 /// ```
 /// use quiver_array::{Array, RecordBatch};
