@@ -236,3 +236,43 @@ fn a_file_writer_dropped_while_panicking_does_no_io() {
         w
     });
 }
+
+/// A stream has one schema message; a second one is refused where it stands, like
+/// pyarrow's "Header-type of flatbuffer-encoded Message is not RecordBatch".
+#[test]
+fn a_second_schema_message_is_refused() {
+    let mut w = StreamWriter::try_new(Vec::new(), batch().schema()).unwrap();
+    let schema_len = w.get_ref().len();
+    w.write(&batch()).unwrap();
+    let stream = w.close().unwrap();
+    let schema_message = &stream[..schema_len];
+    let batch_and_end = &stream[schema_len..];
+
+    for (bytes, at) in [
+        ([schema_message, schema_message, batch_and_end].concat(), 1),
+        (
+            [
+                schema_message,
+                &batch_and_end[..batch_and_end.len() - 8],
+                schema_message,
+            ]
+            .concat(),
+            2,
+        ),
+    ] {
+        // Errors name the message and the byte where it ends.
+        let offset = if at == 1 { 2 * schema_len } else { bytes.len() };
+        let source = BufferReader::new(Buffer::from_vec(bytes));
+        let mut reader = StreamReader::try_new(source).unwrap();
+        if at == 2 {
+            assert!(reader.next_batch().unwrap().unwrap().equals(&batch()));
+        }
+        assert_eq!(
+            reader.next_batch().unwrap_err().to_string(),
+            format!(
+                "invalid Arrow IPC data at message {at}, byte {offset}: a second schema message"
+            )
+        );
+        assert!(reader.next_batch().unwrap().is_none());
+    }
+}
