@@ -6,9 +6,9 @@ use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use quiver_array::{Array, RecordBatch};
+use quiver_array::{Array, DataType, Field, RecordBatch, UnionMode};
 use quiver_buffer::{Buffer, BufferReader};
-use quiver_ipc::{FileReader, FileWriter, StreamReader, StreamWriter};
+use quiver_ipc::{FileDecoder, FileReader, FileWriter, IpcReadOptions, StreamReader, StreamWriter};
 
 /// A sink whose bytes, and whether it fails or panics when written, are shared with the
 /// test, so they can be inspected and switched while a writer owns a clone.
@@ -275,4 +275,138 @@ fn a_second_schema_message_is_refused() {
         );
         assert!(reader.next_batch().unwrap().is_none());
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Slices are written re-based: the body holds the slice's bytes, not the whole array's.
+// Every expected size below is worked out by hand from the layout, with each buffer
+// starting on an 8-byte boundary. All slices are rows 333..343 of 1000 (bit offset 5).
+
+/// Writes `column` as the only column of a one-batch file; checks the batch read back
+/// equals it and returns the body lengths of the batch and of the dictionary messages.
+fn written_body(column: &Array) -> (usize, Vec<usize>) {
+    let batch = RecordBatch::try_from_columns(vec![column.clone()], &["c"]).unwrap();
+    let mut w = FileWriter::try_new(Vec::new(), batch.schema()).unwrap();
+    w.write(&batch).unwrap();
+    let file = Buffer::from_vec(w.close().unwrap());
+    let decoder = FileDecoder::from_file(&file, IpcReadOptions::default()).unwrap();
+    let block = decoder.record_batches()[0];
+    let back = decoder
+        .read_record_batch(&block, &block.slice_of(&file).unwrap())
+        .unwrap();
+    assert!(
+        back.column(0).equals(column),
+        "{} != {column}",
+        back.column(0)
+    );
+    assert_eq!(back.column(0).to_string(), column.to_string());
+    let dictionaries = decoder.dictionaries().iter().map(|b| b.body_length);
+    (block.body_length, dictionaries.collect())
+}
+
+fn sliced(a: Array) -> Array {
+    assert_eq!(a.len(), 1000);
+    a.slice(333, 10)
+}
+
+#[test]
+fn flat_slices_are_written_rebased() {
+    // int64, one null in the slice: bitmap 2 bytes (padded to 8) + 10 values of 8 bytes.
+    let ints = (0..1000i64).map(|i| (i % 7 != 0).then_some(i));
+    let ints = sliced(Array::from(ints.collect::<Vec<_>>()));
+    assert_eq!(ints.null_count(), 1);
+    assert_eq!(written_body(&ints), (8 + 80, vec![]));
+
+    // Booleans at bit offset 5, re-packed: bitmap and values 2 bytes each.
+    let bools = (0..1000).map(|i| (i % 5 != 0).then_some(i % 3 == 0));
+    let bools = sliced(Array::from(bools.collect::<Vec<_>>()));
+    assert_eq!(written_body(&bools), (8 + 8, vec![]));
+
+    // utf8 "v333".."v342": 11 offsets (44, padded to 48) from 0, then their 40 bytes.
+    let strings = sliced(Array::from(
+        (0..1000).map(|i| format!("v{i}")).collect::<Vec<_>>(),
+    ));
+    assert_eq!(written_body(&strings), (48 + 40, vec![]));
+
+    // A null column has no buffers at all.
+    let nulls = sliced(Array::new_null(1000));
+    assert_eq!(written_body(&nulls), (0, vec![]));
+}
+
+#[test]
+fn nested_slices_are_written_rebased() {
+    // list<int32>, list i holding i % 4 values: the slice holds 1+2+3+0+1+2+3+0+1+2 = 15.
+    let lengths = (0..1000).map(|i| Some(i % 4));
+    let values = Array::from((0..1500i32).collect::<Vec<_>>());
+    let list = sliced(Array::list_from_lengths(values.clone(), lengths.clone()).unwrap());
+    // Offsets 44 (padded to 48), the child's 15 values 60 (padded to 64).
+    assert_eq!(written_body(&list), (48 + 64, vec![]));
+
+    // struct {a: int64, b: utf8}: both children sliced with it.
+    let a = Array::from((0..1000i64).collect::<Vec<_>>());
+    let b = Array::from((0..1000).map(|i| format!("v{i}")).collect::<Vec<_>>());
+    let st = sliced(Array::struct_from(vec![("a", a), ("b", b)], None).unwrap());
+    assert_eq!(written_body(&st), (80 + 48 + 40, vec![]));
+
+    // fixed_size_list<int16>[3]: 30 child values of 2 bytes (60, padded to 64).
+    let child = Array::from((0..3000i16).collect::<Vec<_>>());
+    let fsl = sliced(Array::fixed_size_list(child, 3, None).unwrap());
+    assert_eq!(written_body(&fsl), (64, vec![]));
+
+    // Sparse union {i: int32, s: utf8}: type ids 10 (padded to 16), both children
+    // sliced: 40 bytes of int32, and 44 (48) offsets with 40 bytes of "v333".."v342".
+    let i = Array::from((0..1000i32).collect::<Vec<_>>());
+    let s = Array::from((0..1000).map(|i| format!("v{i}")).collect::<Vec<_>>());
+    let slots: Vec<usize> = (0..1000).map(|k| k % 2).collect();
+    let sparse = Array::union_from(vec![("i", i), ("s", s)], &slots, UnionMode::Sparse);
+    assert_eq!(
+        written_body(&sliced(sparse.unwrap())),
+        (16 + 40 + 48 + 40, vec![])
+    );
+
+    // Run-end encoded, runs of 5: rows 333..343 touch runs 66, 67 and 68, written as
+    // run ends [2, 7, 10] (12 bytes, padded to 16) and values "r66".."r68" (4 offsets,
+    // 16 bytes, and 9 bytes padded to 16).
+    let ends = Array::from((1..=200i32).map(|k| k * 5).collect::<Vec<_>>());
+    let runs = Array::from((0..200).map(|k| format!("r{k}")).collect::<Vec<_>>());
+    let ree = sliced(Array::run_end_encoded(ends, runs).unwrap());
+    assert_eq!(written_body(&ree), (16 + 16 + 16, vec![]));
+}
+
+/// Layouts whose slices keep some buffers whole, as Arrow C++ writes them too: the
+/// children of list views and dense unions are addressed through offsets, view data
+/// buffers through the views, and a dictionary is shared by every batch.
+#[test]
+fn some_slices_carry_whole_buffers() {
+    // utf8_view of 22-byte strings: 10 views (160 bytes) but all 22000 data bytes.
+    let long = (0..1000).map(|i| Some(format!("long-string-value-{i:04}")));
+    let views = sliced(Array::from_bytes(DataType::Utf8View, long).unwrap());
+    assert_eq!(written_body(&views), (160 + 22000, vec![]));
+
+    // list_view<int32>: 10 offsets and 10 sizes, but the whole child (1500 values).
+    let item = std::sync::Arc::new(Field::new("item", DataType::Int32, true));
+    let values = Array::from((0..1500i32).collect::<Vec<_>>());
+    let lengths = (0..1000).map(|i| Some(i % 4));
+    let lv = Array::list_of(DataType::ListView(item), values, lengths).unwrap();
+    assert_eq!(written_body(&sliced(lv)), (40 + 40 + 6000, vec![]));
+
+    // Dense union {i: int32, s: utf8}: 10 type ids (16) and offsets (40), but both whole
+    // children: 500 int32 (2000) and 500 four-byte strings (offsets 2004 padded to 2008,
+    // data 2000).
+    let i = Array::from((0..500i32).collect::<Vec<_>>());
+    let s = Array::from((0..500).map(|k| format!("{k:04}")).collect::<Vec<_>>());
+    let slots: Vec<usize> = (0..1000).map(|k| k % 2).collect();
+    let dense = Array::union_from(vec![("i", i), ("s", s)], &slots, UnionMode::Dense);
+    assert_eq!(
+        written_body(&sliced(dense.unwrap())),
+        (16 + 40 + 2000 + 2008 + 2000, vec![])
+    );
+
+    // Dictionary: the batch holds 10 one-byte indices (padded to 16); the dictionary
+    // message holds all 100 values "w00".."w99" (101 offsets, 404 padded to 408, and
+    // 300 bytes padded to 304).
+    let indices = Array::from((0..1000).map(|i| (i % 100) as i8).collect::<Vec<_>>());
+    let words = Array::from((0..100).map(|k| format!("w{k:02}")).collect::<Vec<_>>());
+    let dict = sliced(Array::dictionary_from(indices, words, false).unwrap());
+    assert_eq!(written_body(&dict), (16, vec![408 + 304]));
 }
