@@ -52,7 +52,8 @@ pub mod json;
 pub use compression::CompressionCodec;
 pub use error::{IpcError, Location, Result};
 pub use options::{IpcReadOptions, IpcWriteOptions, MetadataVersion};
-pub use read::file::{Block, FileDecoder, FileReader};
+pub use read::file::FileReader;
+pub use read::file_decoder::{Block, FileDecoder};
 pub use read::stream::StreamReader;
 pub use read::stream_decoder::{Decoded, StreamDecoder};
 pub use tensor::{

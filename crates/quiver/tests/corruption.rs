@@ -93,10 +93,10 @@ fn batches() -> Vec<RecordBatch> {
 fn stream() -> (Vec<u8>, Vec<usize>) {
     let batches = batches();
     let mut w = StreamWriter::try_new(Vec::new(), &schema()).unwrap();
-    let mut boundaries = vec![w.get_ref().unwrap().len()];
+    let mut boundaries = vec![w.get_ref().len()];
     for b in &batches {
         w.write(b).unwrap();
-        boundaries.push(w.get_ref().unwrap().len());
+        boundaries.push(w.get_ref().len());
     }
     let bytes = w.close().unwrap();
     assert_eq!(bytes.len(), boundaries.last().unwrap() + 8, "an 8-byte EOS");

@@ -93,23 +93,13 @@ impl<S: InputStream> StreamReader<S> {
         if self.done {
             return Ok(None);
         }
-        match next_event(&mut self.source, &mut self.decoder) {
-            Ok(Some(Decoded::RecordBatch(b))) => Ok(Some(b)),
-            Ok(Some(Decoded::Schema(_))) => {
-                self.done = true;
-                Err(IpcError::malformed(
-                    Location::default(),
-                    "a second schema message",
-                ))
-            }
-            Ok(Some(Decoded::EndOfStream) | None) => {
-                self.done = true;
-                Ok(None)
-            }
-            Err(e) => {
-                self.done = true;
-                Err(e)
-            }
+        let event = next_event(&mut self.source, &mut self.decoder);
+        self.done = !matches!(event, Ok(Some(Decoded::RecordBatch(_))));
+        // The decoder refuses a second schema message itself (as pyarrow does), so after
+        // the first, only batches and the end come out of it.
+        match event? {
+            Some(Decoded::RecordBatch(b)) => Ok(Some(b)),
+            Some(Decoded::EndOfStream | Decoded::Schema(_)) | None => Ok(None),
         }
     }
 

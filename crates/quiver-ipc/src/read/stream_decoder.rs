@@ -15,10 +15,6 @@ use crate::options::{IpcReadOptions, Selection, project_schema};
 use crate::read::array::{Body, Dictionaries};
 use crate::read::decoder::{decode_dictionary, decode_record_batch};
 
-/// The metadata length a [`StreamWriter`](crate::StreamWriter) dropped without
-/// `finish()` announces (and never delivers), so readers see a truncated stream.
-pub(crate) const DROPPED_WRITER_LENGTH: usize = 0x7FFF_FFF8;
-
 /// What a call to [`StreamDecoder::decode`] produced.
 #[derive(Debug, Clone)]
 pub enum Decoded {
@@ -164,9 +160,6 @@ impl StreamDecoder {
             });
         }
         let detail = match &self.state {
-            State::Metadata(n) if *n == DROPPED_WRITER_LENGTH => {
-                "the stream was cut off: its writer was dropped without finish()".to_string()
-            }
             State::Prefix | State::Length => {
                 "the stream ends inside a message length prefix".to_string()
             }

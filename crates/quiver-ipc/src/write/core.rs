@@ -8,9 +8,21 @@ use quiver_array::{RecordBatch, Schema, SchemaRef};
 use crate::convert::schema::assign_dictionary_ids;
 use crate::error::{IpcError, Result};
 use crate::options::IpcWriteOptions;
-use crate::write::dictionary::{DictionaryAction, DictionaryTracker};
+use crate::write::dictionary::{DictionaryMessage, DictionaryTracker};
 use crate::write::encoder::Encoder;
 use crate::write::framer::{Framer, Written};
+
+/// Where a writer is in its life.
+#[derive(Debug)]
+enum State {
+    /// Taking batches.
+    Open,
+    /// `finish` succeeded: the output is complete.
+    Finished,
+    /// A step failed after output or dictionary state changed: the output is incomplete
+    /// for good. Holds the first error's text.
+    Failed(String),
+}
 
 #[derive(Debug)]
 pub(crate) struct WriterCore<W> {
@@ -19,7 +31,7 @@ pub(crate) struct WriterCore<W> {
     schema: SchemaRef,
     dict_ids: Vec<Option<i64>>,
     tracker: DictionaryTracker,
-    pub finished: bool,
+    state: State,
     allow_replacement: bool,
 }
 
@@ -39,7 +51,7 @@ impl<W: Write> WriterCore<W> {
             schema: Arc::new(schema.clone()),
             dict_ids: assign_dictionary_ids(schema),
             tracker: DictionaryTracker::new(emit_deltas),
-            finished: false,
+            state: State::Open,
             allow_replacement,
         })
     }
@@ -55,10 +67,57 @@ impl<W: Write> WriterCore<W> {
         Ok(())
     }
 
+    /// Whether `finish` succeeded.
+    pub(crate) fn is_finished(&self) -> bool {
+        matches!(self.state, State::Finished)
+    }
+
+    /// An error if an earlier step failed, leaving the output incomplete.
+    fn check_not_failed(&self) -> Result<()> {
+        match &self.state {
+            State::Failed(cause) => Err(IpcError::Usage(format!(
+                "the writer's output is incomplete: an earlier write failed ({cause}); \
+                 start again with a new writer and sink"
+            ))),
+            State::Open | State::Finished => Ok(()),
+        }
+    }
+
+    /// Records `result`'s error, if any, as the one that closed the writer for good.
+    fn poison_on_error<T>(&mut self, result: Result<T>) -> Result<T> {
+        if let Err(e) = &result {
+            self.state = State::Failed(e.to_string());
+        }
+        result
+    }
+
+    /// Writes the end-of-stream marker, then `tail` (the file footer), then flushes.
+    /// Once this succeeded, later calls do nothing; once it failed, later calls fail too,
+    /// so output that is not complete never passes for complete.
+    pub(crate) fn finish(&mut self, tail: impl FnOnce(&mut Framer<W>) -> Result<()>) -> Result<()> {
+        self.check_not_failed()?;
+        if self.is_finished() {
+            return Ok(());
+        }
+        let framer = &mut self.framer;
+        let result = framer
+            .write_eos()
+            .and_then(|()| tail(framer))
+            .and_then(|()| framer.flush());
+        self.poison_on_error(result)?;
+        self.state = State::Finished;
+        Ok(())
+    }
+
     /// Writes the dictionaries `batch` needs, then the batch. Returns the positions of
     /// the dictionary messages and of the batch.
+    ///
+    /// A batch refused before anything is sent (finished writer, other schema, values
+    /// that fail their checks) leaves the writer usable; any later failure closes it for
+    /// good, as the output or the record of sent dictionaries is then incomplete.
     pub(crate) fn write_batch(&mut self, batch: &RecordBatch) -> Result<(Vec<Written>, Written)> {
-        if self.finished {
+        self.check_not_failed()?;
+        if self.is_finished() {
             return Err(IpcError::Usage(
                 "write after finish(): the writer is closed".into(),
             ));
@@ -81,12 +140,17 @@ impl<W: Write> WriterCore<W> {
                 ))
             })?;
         }
+        let result = self.send_batch(batch);
+        self.poison_on_error(result)
+    }
+
+    fn send_batch(&mut self, batch: &RecordBatch) -> Result<(Vec<Written>, Written)> {
         let mut dicts = Vec::new();
         for action in self
             .tracker
             .collect(batch, &self.dict_ids, self.allow_replacement)?
         {
-            let DictionaryAction::Send {
+            let DictionaryMessage {
                 id,
                 values,
                 is_delta,

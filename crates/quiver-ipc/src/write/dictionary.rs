@@ -7,16 +7,14 @@ use quiver_array::{Array, DataType, Field, RecordBatch};
 use crate::convert::schema::walk_children;
 use crate::error::{IpcError, Result};
 
-/// What to do with a dictionary before a batch that uses it.
+/// A dictionary message to send before a batch that uses it: the whole dictionary
+/// (first time, or replacing a different one in a stream), or only the values appended
+/// since the last one (`is_delta`).
 #[derive(Debug)]
-pub(crate) enum DictionaryAction {
-    /// Send it: the whole dictionary (first time, or replacing a different one in a
-    /// stream), or only the values appended since the last one (`is_delta`).
-    Send {
-        id: i64,
-        values: Array,
-        is_delta: bool,
-    },
+pub(crate) struct DictionaryMessage {
+    pub id: i64,
+    pub values: Array,
+    pub is_delta: bool,
 }
 
 /// Dictionaries already written, by id.
@@ -42,7 +40,7 @@ impl DictionaryTracker {
         batch: &RecordBatch,
         dict_ids: &[Option<i64>],
         allow_replacement: bool,
-    ) -> Result<Vec<DictionaryAction>> {
+    ) -> Result<Vec<DictionaryMessage>> {
         let mut out = Vec::new();
         let mut position = 0;
         for (field, col) in batch.schema().fields().iter().zip(batch.columns()) {
@@ -68,7 +66,7 @@ impl DictionaryTracker {
         dict_ids: &[Option<i64>],
         position: &mut usize,
         allow_replacement: bool,
-        out: &mut Vec<DictionaryAction>,
+        out: &mut Vec<DictionaryMessage>,
     ) -> Result<()> {
         let my_position = *position;
         *position += 1;
@@ -103,7 +101,7 @@ impl DictionaryTracker {
                 // of their own: Arrow C++ cannot read a delta with nested dictionaries.
                 let added = values.slice(prev.len(), values.len() - prev.len());
                 self.written.insert(id, values.clone());
-                out.push(DictionaryAction::Send {
+                out.push(DictionaryMessage {
                     id,
                     values: added,
                     is_delta: true,
@@ -117,7 +115,7 @@ impl DictionaryTracker {
             }
             _ => {
                 self.written.insert(id, values.clone());
-                out.push(DictionaryAction::Send {
+                out.push(DictionaryMessage {
                     id,
                     values: values.clone(),
                     is_delta: false,

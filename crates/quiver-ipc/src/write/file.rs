@@ -15,9 +15,16 @@ use crate::write::framer::Written;
 
 /// Writes record batches in the Arrow file format, like `pyarrow.ipc.new_file`.
 ///
-/// [`finish`](FileWriter::finish) writes the footer (schema and block index) and the
-/// closing magic; a file whose writer was dropped unfinished has no footer, and file
-/// readers reject it.
+/// [`finish`](FileWriter::finish) (or [`close`](FileWriter::close)) writes the footer
+/// (schema and block index) and the closing magic, and flushes the sink.
+///
+/// # Dropping an unfinished writer
+///
+/// Dropping a writer never writes: what the sink holds is what earlier calls wrote
+/// (every message reaches the sink before [`write`](FileWriter::write) returns; the sink
+/// is not flushed). A file that was never finished has no footer, so every file reader
+/// refuses it. [`StreamWriter`](crate::StreamWriter) behaves the same way; its
+/// documentation says why.
 ///
 /// ```
 /// use quiver_array::{Array, RecordBatch};
@@ -94,20 +101,21 @@ impl<W: Write> FileWriter<W> {
     }
 
     /// Writes the end-of-stream marker, the footer and the closing magic, then flushes.
-    /// Calling it again does nothing.
+    ///
+    /// Once it succeeded, calling it again does nothing. If it (or an earlier write)
+    /// failed, the file is incomplete and every later call fails too.
     pub fn finish(&mut self) -> Result<()> {
-        if self.core.finished {
+        if self.core.is_finished() {
             return Ok(());
         }
-        self.core.finished = true;
-        self.core.framer.write_eos()?;
         let footer = self.footer();
         let len = i32::try_from(footer.len())
             .map_err(|_| IpcError::Usage("the footer is larger than 2 GiB".into()))?;
-        self.core.framer.write_all(&footer)?;
-        self.core.framer.write_all(&len.to_le_bytes())?;
-        self.core.framer.write_all(MAGIC)?;
-        self.core.framer.flush()
+        self.core.finish(|framer| {
+            framer.write_all(&footer)?;
+            framer.write_all(&len.to_le_bytes())?;
+            framer.write_all(MAGIC)
+        })
     }
 
     fn footer(&self) -> Vec<u8> {

@@ -4,16 +4,26 @@ use std::io::Write;
 
 use quiver_array::{RecordBatch, Schema, SchemaRef, Table};
 
-use crate::error::{IpcError, Result};
+use crate::error::Result;
 use crate::options::IpcWriteOptions;
 use crate::write::core::WriterCore;
 
 /// Writes record batches in the Arrow streaming format, like `pyarrow.ipc.new_stream`.
 ///
 /// [`finish`](StreamWriter::finish) (or [`close`](StreamWriter::close)) writes the
-/// end-of-stream marker. A writer dropped without finishing instead writes a message
-/// prefix that promises more bytes than follow, so every Arrow reader reports the stream
-/// as truncated rather than silently taking it for complete.
+/// end-of-stream marker and flushes the sink.
+///
+/// # Dropping an unfinished writer
+///
+/// Dropping a writer never writes: what the sink holds is what earlier calls wrote
+/// (every message reaches the sink before [`write`](StreamWriter::write) returns; the
+/// sink is not flushed). A stream that was never finished has no end-of-stream marker,
+/// so Quiver's readers report it as cut off after its last complete batch (unless
+/// [`IpcReadOptions::with_require_end_of_stream`](crate::IpcReadOptions::with_require_end_of_stream)
+/// is turned off). [`FileWriter`](crate::FileWriter) behaves the same way. Like Arrow
+/// C++ and arrow-rs, Quiver does not finish on drop: a writer dropped because of an
+/// error or a panic must not make partial output look complete, and a destructor can
+/// neither report an I/O error nor safely write while a panic unwinds.
 ///
 /// ```
 /// use quiver_array::{Array, RecordBatch};
@@ -34,9 +44,7 @@ use crate::write::core::WriterCore;
 /// ```
 #[derive(Debug)]
 pub struct StreamWriter<W: Write> {
-    // `None` only after `close` moved the sink out.
-    core: Option<WriterCore<W>>,
-    schema: SchemaRef,
+    core: WriterCore<W>,
 }
 
 impl<W: Write> StreamWriter<W> {
@@ -53,26 +61,17 @@ impl<W: Write> StreamWriter<W> {
     ) -> Result<Self> {
         let mut core = WriterCore::new(sink, schema, options, true)?;
         core.write_schema()?;
-        Ok(Self {
-            schema: core.schema().clone(),
-            core: Some(core),
-        })
-    }
-
-    fn core(&mut self) -> Result<&mut WriterCore<W>> {
-        self.core
-            .as_mut()
-            .ok_or_else(|| IpcError::Usage("the writer is closed".into()))
+        Ok(Self { core })
     }
 
     /// The schema every batch must have.
     pub fn schema(&self) -> &SchemaRef {
-        &self.schema
+        self.core.schema()
     }
 
     /// Writes one batch (after any dictionary it needs).
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        self.core()?.write_batch(batch).map(|_| ())
+        self.core.write_batch(batch).map(|_| ())
     }
 
     /// Writes one batch; pyarrow's name for [`write`](StreamWriter::write).
@@ -85,43 +84,22 @@ impl<W: Write> StreamWriter<W> {
         table.batches().iter().try_for_each(|b| self.write(b))
     }
 
-    /// Writes the end-of-stream marker and flushes. Calling it again does nothing.
+    /// Writes the end-of-stream marker and flushes.
+    ///
+    /// Once it succeeded, calling it again does nothing. If it (or an earlier write)
+    /// failed, the stream is incomplete and every later call fails too.
     pub fn finish(&mut self) -> Result<()> {
-        let core = self.core()?;
-        if !core.finished {
-            core.finished = true;
-            core.framer.write_eos()?;
-        }
-        core.framer.flush()
+        self.core.finish(|_| Ok(()))
     }
 
     /// Finishes and returns the sink.
     pub fn close(mut self) -> Result<W> {
         self.finish()?;
-        self.core
-            .take()
-            .map(|c| c.framer.sink)
-            .ok_or_else(|| IpcError::Usage("the writer is closed".into()))
+        Ok(self.core.framer.sink)
     }
 
     /// The sink.
-    pub fn get_ref(&self) -> Option<&W> {
-        self.core.as_ref().map(|c| &c.framer.sink)
-    }
-}
-
-impl<W: Write> Drop for StreamWriter<W> {
-    fn drop(&mut self) {
-        if let Some(core) = &mut self.core
-            && !core.finished
-        {
-            // A prefix announcing metadata that never comes: readers fail with
-            // "truncated" instead of accepting a cut-off stream. Errors are ignored: there
-            // is no one left to report them to.
-            let len = crate::read::stream_decoder::DROPPED_WRITER_LENGTH as u32;
-            let _ = core.framer.write_all(&[0xFF, 0xFF, 0xFF, 0xFF]);
-            let _ = core.framer.write_all(&len.to_le_bytes());
-            let _ = core.framer.flush();
-        }
+    pub fn get_ref(&self) -> &W {
+        &self.core.framer.sink
     }
 }
