@@ -154,3 +154,29 @@ fn footer_metadata_round_trips() {
         &[("origin".to_string(), "quiver test".to_string())]
     );
 }
+
+#[test]
+fn a_delta_without_a_dictionary_before_it_is_refused() {
+    let opts = IpcWriteOptions {
+        emit_dictionary_deltas: true,
+        ..Default::default()
+    };
+    let mut w = StreamWriter::try_new_with_options(Vec::new(), &schema(), opts).unwrap();
+    let after_schema = w.get_ref().len();
+    w.write(&batch(&[0], &["a"])).unwrap();
+    let after_first = w.get_ref().len();
+    w.write(&batch(&[1], &["a", "b"])).unwrap();
+    let whole = w.close().unwrap();
+    // The schema, then the delta and the batch that uses it, without the first
+    // dictionary: the delta has nothing to extend.
+    let mut cut = whole[..after_schema].to_vec();
+    cut.extend_from_slice(&whole[after_first..]);
+    let mut r = StreamReader::try_new(BufferReader::new(Buffer::from_vec(cut))).unwrap();
+    let err = r.next().unwrap().unwrap_err().to_string();
+    assert!(
+        err.contains("delta dictionary batch for id 0 comes before any dictionary for that id"),
+        "{err}"
+    );
+    // The untouched stream reads.
+    assert_eq!(read_stream(whole).len(), 2);
+}

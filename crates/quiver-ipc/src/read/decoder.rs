@@ -171,6 +171,15 @@ pub(crate) fn decode_dictionary(
                 location: Box::new(loc.clone()),
                 source,
             })?,
+        // Arrow C++ refuses this too: a delta extends a dictionary, it cannot start one.
+        None if db.isDelta() => {
+            return Err(IpcError::malformed(
+                loc.clone(),
+                format!(
+                    "delta dictionary batch for id {id} comes before any dictionary for that id"
+                ),
+            ));
+        }
         _ => array,
     };
     dictionaries.insert(id, array);
