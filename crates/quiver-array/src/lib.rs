@@ -30,6 +30,7 @@ mod semantic;
 mod special;
 mod table;
 mod validate;
+mod values;
 
 pub use builder::{
     ArrowPrimitive, BooleanBuilder, FixedSizeBinaryBuilder, GenericBytesBuilder, PrimitiveBuilder,

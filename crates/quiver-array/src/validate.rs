@@ -558,7 +558,7 @@ fn check_run_ends(data: &ArrayData) -> Result<()> {
     let ends = &data.children[0];
     let mut prev = 0i64;
     for k in 0..ends.len() {
-        let e = crate::special::run_end(ends, k)
+        let e = crate::values::run_end(ends, k)
             .ok_or_else(|| invalid(data, format!("run end {k} cannot be read")))?;
         if e <= prev {
             return Err(invalid(
