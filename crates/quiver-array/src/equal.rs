@@ -113,10 +113,31 @@ mod tests {
         let a2 = a.slice(2, 2);
         let b2 = b.slice(3, 2);
         assert!(a2.equals(&b2));
-        let with_other_null_byte =
-            Array::from_primitive::<i32>(DataType::Int32, [Some(1), None, Some(3), Some(4)])
-                .unwrap();
+        // The same values and validity as `a`, but 99 instead of `a`'s byte under the
+        // null slot: equality must not look there.
+        let with_other_null_byte = crate::ArrayData::new(DataType::Int32, 4)
+            .nulls(Some(quiver_buffer::Buffer::from_slice_ref(&[0b1101u8])))
+            .buffers(vec![quiver_buffer::Buffer::from_slice_ref(&[
+                1i32, 99, 3, 4,
+            ])])
+            .build()
+            .unwrap();
+        let under_null = |x: &Array| slot_bytes(x, 1, 1, 4).map(<[u8]>::to_vec);
+        assert_ne!(under_null(&a), under_null(&with_other_null_byte));
         assert!(a.equals(&with_other_null_byte));
+        assert!(with_other_null_byte.equals(&a));
+        // Strings: the null slot of one covers bytes, the other's is empty.
+        let s = Array::from(vec![Some("ab"), None, Some("c")]);
+        let s_other = crate::ArrayData::new(DataType::Utf8, 3)
+            .nulls(Some(quiver_buffer::Buffer::from_slice_ref(&[0b101u8])))
+            .buffers(vec![
+                quiver_buffer::Buffer::from_slice_ref(&[0i32, 2, 5, 6]),
+                quiver_buffer::Buffer::from_slice_ref(b"abxyzc"),
+            ])
+            .build()
+            .unwrap();
+        assert_eq!(s_other.as_binary::<i32>().unwrap().value(1), b"xyz");
+        assert!(s.equals(&s_other));
         assert!(!a.equals(&Array::from(vec![Some(1i64), None, Some(3), Some(4)])));
     }
 
