@@ -22,6 +22,7 @@ mod equal;
 mod error;
 mod extension;
 mod field;
+mod full;
 mod layout;
 mod nested;
 mod record_batch;

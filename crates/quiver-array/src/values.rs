@@ -119,6 +119,11 @@ impl<'a> View<'a> {
         self.len <= 12
     }
 
+    /// The first four bytes of the value.
+    pub fn prefix(&self) -> &'a [u8] {
+        &self.rest[..4]
+    }
+
     /// The data buffer index of an out-of-line value.
     pub fn buffer_index(&self) -> i32 {
         i32_at(self.rest, 1).unwrap_or(-1)
@@ -143,4 +148,15 @@ impl<'a> View<'a> {
         let offset = usize::try_from(self.offset()).ok()?;
         data(index)?.get(offset..offset.checked_add(len)?)
     }
+}
+
+/// Whether slot `i` of an array with this validity bitmap and offset holds a value.
+#[inline]
+pub(crate) fn bit_is_valid(nulls: Option<&quiver_buffer::Buffer>, offset: usize, i: usize) -> bool {
+    nulls.is_none_or(|b| {
+        let at = offset.saturating_add(i);
+        b.as_slice()
+            .get(at / 8)
+            .is_some_and(|byte| byte & (1 << (at % 8)) != 0)
+    })
 }
