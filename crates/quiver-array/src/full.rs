@@ -123,7 +123,7 @@ fn check_utf8<O: OffsetSize>(data: &ArrayData, offsets: &[O]) -> Result<()> {
     if let Some(Ok(text)) = whole
         && offsets
             .iter()
-            .all(|o| text.is_char_boundary(o.to_usize().unwrap_or(0) - first))
+            .all(|o| text.is_char_boundary(o.to_usize().unwrap_or(0).saturating_sub(first)))
     {
         return Ok(());
     }

@@ -9,14 +9,17 @@ use crate::layout::{BufferSpec, layout};
 
 pub(crate) use crate::full::validate_values;
 
-/// How much of an array's contents to check when building it.
+/// How much of an array's contents to check when building it (layout by layout, next
+/// to Arrow C++'s `ValidateFull`: `docs/validation.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValidationLevel {
-    /// Buffer counts and sizes, child counts and lengths, null counts: everything needed
-    /// so that reading the array cannot go out of bounds.
+    /// Buffer counts and sizes, child counts, types and lengths, null counts, map keys
+    /// without nulls, union type ids: everything needed so that reading the array cannot
+    /// go out of bounds.
     Structural,
-    /// Structural checks plus the values: offsets monotonic and inside the data, UTF-8,
-    /// dictionary indices in range.
+    /// Structural checks plus the values, in every slot Arrow C++ checks: offsets,
+    /// list-view offsets and sizes, views, UTF-8, dictionary indices, union type ids and
+    /// offsets, run ends; children and dictionaries built unchecked are checked too.
     Full,
 }
 
