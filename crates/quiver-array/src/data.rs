@@ -147,6 +147,14 @@ impl ArrayData {
         let null_count = validate::validate_layout(&mut self)?;
         let checked = level == ValidationLevel::Full;
         if checked {
+            // Full validation reaches every nested array: children and the dictionary
+            // built without checks are checked now, as C++'s `ValidateFull` recurses.
+            crate::full::check_nested(
+                &self.data_type,
+                &self.children,
+                self.dictionary.as_ref(),
+                Array::ensure_values_checked,
+            )?;
             validate::validate_values(&self)?;
         }
         Ok(self.into_array(null_count, checked))
@@ -392,8 +400,21 @@ impl Array {
             .try_for_each(Array::ensure_values_checked)
     }
 
-    /// Checks the values again at full level (offsets, UTF-8, indices…).
+    /// Checks the values again at full level (offsets, UTF-8, indices…), of this array
+    /// and of every nested array: children, their children, and dictionaries. Arrays
+    /// checked when built are checked again.
+    ///
+    /// Values that are memory-safe but outside their type's meaning (decimal precision,
+    /// times of day) are checked by [`validate_values`](Array::validate_values) instead;
+    /// see `docs/validation.md`.
     pub fn validate_full(&self) -> Result<()> {
+        let i = &self.inner;
+        crate::full::check_nested(
+            &i.data_type,
+            &i.children,
+            i.dictionary.as_ref(),
+            Array::validate_full,
+        )?;
         validate::validate_values(&self.to_data())
     }
 

@@ -6,24 +6,13 @@ use quiver_buffer::f16;
 
 use crate::data::Array;
 use crate::datatype::{DataType, IntervalUnit, TimeUnit};
-use crate::equal::dict_index;
+use crate::values::{chunk, dict_index, i32_at, i64_at, slot as read};
 
 /// Renders slot `i` of `array` as text (`null` for nulls, strings unquoted).
 pub fn format_value(array: &Array, i: usize) -> String {
     let mut s = String::new();
     let _ = write_value(&mut s, array, i, false);
     s
-}
-
-/// The `N` bytes of slot `i` in the array's first buffer, if they are there.
-pub(crate) fn read<const N: usize>(a: &Array, i: usize) -> Option<[u8; N]> {
-    let start = (a.offset() + i).checked_mul(N)?;
-    a.buffers()
-        .first()?
-        .as_slice()
-        .get(start..start + N)?
-        .try_into()
-        .ok()
 }
 
 fn write_value(out: &mut String, a: &Array, i: usize, quote: bool) -> fmt::Result {
@@ -77,15 +66,13 @@ fn write_value(out: &mut String, a: &Array, i: usize, quote: bool) -> fmt::Resul
         Interval(IntervalUnit::YearMonth) => write!(out, "{}M", num!(i32)),
         Interval(IntervalUnit::DayTime) => {
             let b = read::<8>(a, i).unwrap_or_default();
-            let d = i32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
-            let ms = i32::from_ne_bytes([b[4], b[5], b[6], b[7]]);
+            let (d, ms) = (i32_at(&b, 0).unwrap_or(0), i32_at(&b, 1).unwrap_or(0));
             write!(out, "{d}d{ms}ms")
         }
         Interval(IntervalUnit::MonthDayNano) => {
             let b = read::<16>(a, i).unwrap_or_default();
-            let m = i32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
-            let d = i32::from_ne_bytes([b[4], b[5], b[6], b[7]]);
-            let ns = i64::from_ne_bytes([b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]]);
+            let (m, d) = (i32_at(&b, 0).unwrap_or(0), i32_at(&b, 1).unwrap_or(0));
+            let ns = i64_at(&b, 1).unwrap_or(0);
             write!(out, "{m}M{d}d{ns}ns")
         }
         Decimal32(_, s) => write_decimal(out, i128::from(num!(i32)).to_string(), *s),
@@ -191,9 +178,7 @@ fn write_decimal(out: &mut String, digits: String, scale: i8) -> fmt::Result {
 pub(crate) fn i256_to_string(bytes: [u8; 32]) -> String {
     let mut limbs = [0u64; 4];
     for (k, limb) in limbs.iter_mut().enumerate() {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&bytes[k * 8..k * 8 + 8]);
-        *limb = u64::from_ne_bytes(w);
+        *limb = chunk::<8>(&bytes, k).map_or(0, u64::from_ne_bytes);
     }
     if cfg!(target_endian = "big") {
         limbs.reverse();

@@ -4,6 +4,7 @@ use quiver_buffer::get_bit;
 
 use crate::data::{Array, OffsetSize};
 use crate::datatype::DataType;
+use crate::values::{dict_index, slot_bytes};
 
 /// Whether two arrays are logically equal (see [`Array::equals`]).
 pub fn array_equal(a: &Array, b: &Array) -> bool {
@@ -14,7 +15,7 @@ pub fn array_equal(a: &Array, b: &Array) -> bool {
         && a.null_count() == 0
     {
         // Fast path: one memcmp over the whole value range.
-        return fixed_bytes(a, 0, a.len(), w) == fixed_bytes(b, 0, b.len(), w);
+        return slot_bytes(a, 0, a.len(), w) == slot_bytes(b, 0, b.len(), w);
     }
     range_equal(a, 0, b, 0, a.len())
 }
@@ -29,11 +30,6 @@ fn fixed_width(t: &DataType) -> Option<usize> {
         DataType::Boolean => None,
         t => t.primitive_width(),
     }
-}
-
-fn fixed_bytes(a: &Array, i: usize, n: usize, w: usize) -> Option<&[u8]> {
-    let start = (a.offset() + i).checked_mul(w)?;
-    a.buffers().first()?.as_slice().get(start..start + n * w)
 }
 
 /// Whether slot `i` of `a` equals slot `j` of `b` (types assumed equal).
@@ -95,7 +91,7 @@ pub fn slot_equal(a: &Array, i: usize, b: &Array, j: usize) -> bool {
             }
         }
         t => match t.primitive_width() {
-            Some(w) => fixed_bytes(a, i, 1, w) == fixed_bytes(b, j, 1, w),
+            Some(w) => slot_bytes(a, i, 1, w) == slot_bytes(b, j, 1, w),
             None => false,
         },
     }
@@ -103,24 +99,6 @@ pub fn slot_equal(a: &Array, i: usize, b: &Array, j: usize) -> bool {
 
 fn bytes_at<O: OffsetSize>(a: &Array, i: usize) -> Option<&[u8]> {
     a.as_binary::<O>().map(|v| v.value(i))
-}
-
-/// The dictionary index at slot `i`, if it is a valid non-negative index.
-pub(crate) fn dict_index(a: &Array, i: usize, index: &DataType) -> Option<usize> {
-    let w = index.primitive_width()?;
-    let b = fixed_bytes(a, i, 1, w)?;
-    let v: i128 = match index {
-        DataType::Int8 => i128::from(b[0] as i8),
-        DataType::UInt8 => i128::from(b[0]),
-        DataType::Int16 => i128::from(i16::from_ne_bytes(b.try_into().ok()?)),
-        DataType::UInt16 => i128::from(u16::from_ne_bytes(b.try_into().ok()?)),
-        DataType::Int32 => i128::from(i32::from_ne_bytes(b.try_into().ok()?)),
-        DataType::UInt32 => i128::from(u32::from_ne_bytes(b.try_into().ok()?)),
-        DataType::Int64 => i128::from(i64::from_ne_bytes(b.try_into().ok()?)),
-        DataType::UInt64 => i128::from(u64::from_ne_bytes(b.try_into().ok()?)),
-        _ => return None,
-    };
-    usize::try_from(v).ok()
 }
 
 #[cfg(test)]
@@ -135,10 +113,31 @@ mod tests {
         let a2 = a.slice(2, 2);
         let b2 = b.slice(3, 2);
         assert!(a2.equals(&b2));
-        let with_other_null_byte =
-            Array::from_primitive::<i32>(DataType::Int32, [Some(1), None, Some(3), Some(4)])
-                .unwrap();
+        // The same values and validity as `a`, but 99 instead of `a`'s byte under the
+        // null slot: equality must not look there.
+        let with_other_null_byte = crate::ArrayData::new(DataType::Int32, 4)
+            .nulls(Some(quiver_buffer::Buffer::from_slice_ref(&[0b1101u8])))
+            .buffers(vec![quiver_buffer::Buffer::from_slice_ref(&[
+                1i32, 99, 3, 4,
+            ])])
+            .build()
+            .unwrap();
+        let under_null = |x: &Array| slot_bytes(x, 1, 1, 4).map(<[u8]>::to_vec);
+        assert_ne!(under_null(&a), under_null(&with_other_null_byte));
         assert!(a.equals(&with_other_null_byte));
+        assert!(with_other_null_byte.equals(&a));
+        // Strings: the null slot of one covers bytes, the other's is empty.
+        let s = Array::from(vec![Some("ab"), None, Some("c")]);
+        let s_other = crate::ArrayData::new(DataType::Utf8, 3)
+            .nulls(Some(quiver_buffer::Buffer::from_slice_ref(&[0b101u8])))
+            .buffers(vec![
+                quiver_buffer::Buffer::from_slice_ref(&[0i32, 2, 5, 6]),
+                quiver_buffer::Buffer::from_slice_ref(b"abxyzc"),
+            ])
+            .build()
+            .unwrap();
+        assert_eq!(s_other.as_binary::<i32>().unwrap().value(1), b"xyz");
+        assert!(s.equals(&s_other));
         assert!(!a.equals(&Array::from(vec![Some(1i64), None, Some(3), Some(4)])));
     }
 

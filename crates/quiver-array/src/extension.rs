@@ -1,11 +1,14 @@
 //! Extension types: a field whose metadata names an extension (`ARROW:extension:name`,
 //! `ARROW:extension:metadata`) over a storage type. The metadata always travels intact;
 //! a registry lets applications plug in the types they know, so readers can check them.
+//! The canonical extension types of the Arrow format are known without registration
+//! (see [`canonical_extension_type`]); registering a type of the same name overrides one.
 
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::sync::{Arc, RwLock};
 
+pub use crate::canonical::{CANONICAL_EXTENSION_NAMES, canonical_extension_type};
 use crate::datatype::DataType;
 use crate::field::Field;
 
@@ -59,15 +62,31 @@ pub fn unregister_extension_type(name: &str) -> bool {
     map.remove(name).is_some()
 }
 
-/// The registered extension type called `name`.
+/// The extension type called `name`: the registered one, else the canonical one of
+/// that name (see [`canonical_extension_type`]).
 pub fn extension_type(name: &str) -> Option<Arc<dyn ExtensionType>> {
     let map = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
-    map.get(name).cloned()
+    map.get(name)
+        .cloned()
+        .or_else(|| canonical_extension_type(name))
 }
 
-/// Checks a field (and its children) against the registered extension types. Fields
-/// naming an extension nobody registered are kept as their storage type, as Arrow
-/// implementations do.
+/// Checks a field and every field nested in it (children, and the children of a
+/// dictionary's value type) against the known extension types: registered ones first,
+/// then the canonical ones. For a dictionary-encoded field the storage checked is the
+/// dictionary type, as in Arrow C++. Fields naming an extension nobody knows are kept as
+/// their storage type, as Arrow implementations do.
+///
+/// ```
+/// use quiver_array::{DataType, Field, validate_extension};
+/// let bad = Field::new("b", DataType::UInt8, true).with_extension("arrow.bool8", "");
+/// assert_eq!(
+///     validate_extension(&bad).unwrap_err(),
+///     "field \"b\": extension arrow.bool8: storage must be int8, not uint8"
+/// );
+/// let unknown = Field::new("b", DataType::UInt8, true).with_extension("example.x", "?");
+/// assert!(validate_extension(&unknown).is_ok());
+/// ```
 pub fn validate_extension(field: &Field) -> Result<(), String> {
     if let Some(name) = field.extension_name()
         && let Some(ext) = extension_type(name)
@@ -75,11 +94,11 @@ pub fn validate_extension(field: &Field) -> Result<(), String> {
         ext.validate(field.data_type(), field.extension_metadata().unwrap_or(""))
             .map_err(|e| format!("field {:?}: extension {name}: {e}", field.name()))?;
     }
-    field
-        .data_type()
-        .children()
-        .into_iter()
-        .try_for_each(validate_extension)
+    let children = match field.data_type() {
+        DataType::Dictionary { value, .. } => value.children(),
+        t => t.children(),
+    };
+    children.into_iter().try_for_each(validate_extension)
 }
 
 impl Field {

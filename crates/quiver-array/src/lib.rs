@@ -14,6 +14,7 @@
 //! ```
 
 mod builder;
+mod canonical;
 mod concat;
 mod data;
 mod datatype;
@@ -22,6 +23,8 @@ mod equal;
 mod error;
 mod extension;
 mod field;
+mod full;
+mod json_meta;
 mod layout;
 mod nested;
 mod record_batch;
@@ -30,6 +33,7 @@ mod semantic;
 mod special;
 mod table;
 mod validate;
+mod values;
 
 pub use builder::{
     ArrowPrimitive, BooleanBuilder, FixedSizeBinaryBuilder, GenericBytesBuilder, PrimitiveBuilder,
@@ -44,8 +48,9 @@ pub use display::format_value;
 pub use equal::{range_equal, slot_equal};
 pub use error::{ArrayError, Result};
 pub use extension::{
-    EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY, ExtensionType, extension_type,
-    register_extension_type, unregister_extension_type, validate_extension,
+    CANONICAL_EXTENSION_NAMES, EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY, ExtensionType,
+    canonical_extension_type, extension_type, register_extension_type, unregister_extension_type,
+    validate_extension,
 };
 pub use field::{Field, Metadata};
 pub use layout::{BufferSpec, Layout, layout};

@@ -5,8 +5,8 @@
 
 use crate::data::Array;
 use crate::datatype::{DataType, TimeUnit};
-use crate::display::read;
 use crate::error::{ArrayError, Result};
+use crate::values::slot as read;
 
 fn out_of_meaning(a: &Array, problem: String) -> ArrayError {
     ArrayError::InvalidData {

@@ -3,6 +3,8 @@
 
 use crate::data::Array;
 use crate::datatype::{DataType, UnionMode};
+pub use crate::values::run_end;
+use crate::values::{View, i32_at, offset_at};
 
 /// A typed view of a binary view or utf8 view array.
 #[derive(Debug, Clone, Copy)]
@@ -16,25 +18,9 @@ impl<'a> ByteViewValues<'a> {
     /// view pointing outside its data (possible only without full validation) reads as
     /// empty instead of panicking.
     pub fn value(&self, i: usize) -> &'a [u8] {
-        let Some(v) = self.views.get(i * 16..i * 16 + 16) else {
-            return &[];
-        };
-        let len = i32::from_ne_bytes([v[0], v[1], v[2], v[3]]);
-        let Ok(len) = usize::try_from(len) else {
-            return &[];
-        };
-        if len <= 12 {
-            return &v[4..4 + len];
-        }
-        let index = i32::from_ne_bytes([v[8], v[9], v[10], v[11]]);
-        let offset = i32::from_ne_bytes([v[12], v[13], v[14], v[15]]);
-        let (Ok(index), Ok(offset)) = (usize::try_from(index), usize::try_from(offset)) else {
-            return &[];
-        };
-        self.array
-            .buffers()
-            .get(1 + index)
-            .and_then(|b| b.as_slice().get(offset..offset.checked_add(len)?))
+        let buffers = self.array.buffers();
+        View::at(self.views, i)
+            .and_then(|v| v.value(|k| Some(buffers.get(k.checked_add(1)?)?.as_slice())))
             .unwrap_or(&[])
     }
 
@@ -65,15 +51,7 @@ impl Array {
         }
         let k = self.offset() + i;
         let read = |buf: usize, width: usize, at: usize| -> Option<i64> {
-            let b = self
-                .buffers()
-                .get(buf)?
-                .as_slice()
-                .get(at * width..(at + 1) * width)?;
-            Some(match width {
-                4 => i64::from(i32::from_ne_bytes(b.try_into().ok()?)),
-                _ => i64::from_ne_bytes(b.try_into().ok()?),
-            })
+            offset_at(self.buffers().get(buf)?.as_slice(), width, at)
         };
         let (start, len) = match self.data_type() {
             DataType::List(_) | DataType::Map(..) => {
@@ -111,8 +89,7 @@ impl Array {
         let slot = match mode {
             UnionMode::Sparse => i,
             UnionMode::Dense => {
-                let b = self.buffers().get(1)?.as_slice().get(k * 4..k * 4 + 4)?;
-                usize::try_from(i32::from_ne_bytes(b.try_into().ok()?)).ok()?
+                usize::try_from(i32_at(self.buffers().get(1)?.as_slice(), k)?).ok()?
             }
         };
         (slot < self.children().get(child)?.len()).then_some((id, child, slot))
@@ -139,21 +116,4 @@ impl Array {
         }
         (lo < n && lo < self.children().get(1)?.len()).then_some(lo)
     }
-}
-
-/// Run end `k` of a run-ends child (int16, int32 or int64), or `None` if it cannot
-/// be read.
-pub fn run_end(ends: &Array, k: usize) -> Option<i64> {
-    let at = ends.offset() + k;
-    let b = ends.buffers().first()?.as_slice();
-    Some(match ends.data_type() {
-        DataType::Int16 => i64::from(i16::from_ne_bytes(
-            b.get(at * 2..at * 2 + 2)?.try_into().ok()?,
-        )),
-        DataType::Int32 => i64::from(i32::from_ne_bytes(
-            b.get(at * 4..at * 4 + 4)?.try_into().ok()?,
-        )),
-        DataType::Int64 => i64::from_ne_bytes(b.get(at * 8..at * 8 + 8)?.try_into().ok()?),
-        _ => return None,
-    })
 }

@@ -2,19 +2,24 @@
 
 use quiver_buffer::{Bitmap, Buffer, ScalarBuffer, bytes_for};
 
-use crate::data::{ArrayData, OffsetSize};
+use crate::data::ArrayData;
 use crate::datatype::DataType;
 use crate::error::{ArrayError, Result};
 use crate::layout::{BufferSpec, layout};
 
-/// How much of an array's contents to check when building it.
+pub(crate) use crate::full::validate_values;
+
+/// How much of an array's contents to check when building it (layout by layout, next
+/// to Arrow C++'s `ValidateFull`: `docs/validation.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ValidationLevel {
-    /// Buffer counts and sizes, child counts and lengths, null counts: everything needed
-    /// so that reading the array cannot go out of bounds.
+    /// Buffer counts and sizes, child counts, types and lengths, null counts, map keys
+    /// without nulls, union type ids: everything needed so that reading the array cannot
+    /// go out of bounds.
     Structural,
-    /// Structural checks plus the values: offsets monotonic and inside the data, UTF-8,
-    /// dictionary indices in range.
+    /// Structural checks plus the values, in every slot Arrow C++ checks: offsets,
+    /// list-view offsets and sizes, views, UTF-8, dictionary indices, union type ids and
+    /// offsets, run ends; children and dictionaries built unchecked are checked too.
     Full,
 }
 
@@ -196,6 +201,12 @@ fn validate_children(data: &ArrayData, end: usize) -> Result<()> {
             ));
         }
     }
+    if let Union {
+        fields, type_ids, ..
+    } = &data.data_type
+    {
+        check_union_type_ids(data, fields.len(), type_ids)?;
+    }
     match &data.data_type {
         Struct(_) => {
             for (i, c) in data.children.iter().enumerate() {
@@ -294,288 +305,67 @@ fn validate_children(data: &ArrayData, end: usize) -> Result<()> {
                 Some(_) => {}
             }
         }
+        Map(..) => check_map_entries(data)?,
         _ => {}
     }
-    Ok(())
-}
-
-/// Full value checks; assumes [`validate_layout`] passed.
-pub(crate) fn validate_values(data: &ArrayData) -> Result<()> {
-    use DataType::*;
-    match &data.data_type {
-        Binary => check_offsets::<i32>(data, data.buffers[1].len(), false),
-        LargeBinary => check_offsets::<i64>(data, data.buffers[1].len(), false),
-        Utf8 => check_offsets::<i32>(data, data.buffers[1].len(), true),
-        LargeUtf8 => check_offsets::<i64>(data, data.buffers[1].len(), true),
-        List(_) | Map(..) => check_offsets::<i32>(data, data.children[0].len(), false),
-        LargeList(_) => check_offsets::<i64>(data, data.children[0].len(), false),
-        Dictionary { index, .. } => check_dictionary_indices(data, index),
-        BinaryView => check_views(data, false),
-        Utf8View => check_views(data, true),
-        ListView(_) => check_list_views(data, 4),
-        LargeListView(_) => check_list_views(data, 8),
-        Union { .. } => check_union(data),
-        RunEndEncoded(..) => check_run_ends(data),
-        _ => Ok(()),
-    }
-}
-
-fn check_offsets<O: OffsetSize>(data: &ArrayData, limit: usize, utf8: bool) -> Result<()> {
-    let all = data.buffers[0]
-        .typed_data::<O>()
-        .map_err(|e| buffer_err(data, 1, e.to_string()))?;
-    let offsets = &all[data.offset..=data.offset + data.len];
-    let mut prev = offsets[0]
-        .to_usize()
-        .ok_or_else(|| invalid(data, format!("offset 0 is negative ({:?})", offsets[0])))?;
-    if prev > limit {
+    if data.dictionary.is_some() && !matches!(data.data_type, Dictionary { .. }) {
         return Err(invalid(
             data,
-            format!("offset 0 is {prev}, past the end ({limit})"),
+            "only dictionary-encoded arrays have a dictionary".into(),
         ));
     }
-    let first = prev;
-    for (i, o) in offsets[1..].iter().enumerate() {
-        let cur = o
-            .to_usize()
-            .ok_or_else(|| invalid(data, format!("offset {} is negative", i + 1)))?;
-        if cur < prev {
-            return Err(invalid(
-                data,
-                format!("offsets decrease at slot {i}: {prev} then {cur}"),
-            ));
-        }
-        if cur > limit {
-            return Err(invalid(
-                data,
-                format!(
-                    "offset {} is {cur}, past the end of the values ({limit})",
-                    i + 1
-                ),
-            ));
-        }
-        prev = cur;
-    }
-    if utf8 {
-        check_utf8(data, offsets, first, prev)?;
-    }
     Ok(())
 }
 
-/// UTF-8 of every slot, checked as one run over the values the offsets cover plus a
-/// character-boundary test per offset (valid text cut at boundaries stays valid).
-fn check_utf8<O: OffsetSize>(
-    data: &ArrayData,
-    offsets: &[O],
-    first: usize,
-    last: usize,
-) -> Result<()> {
-    let bytes = &data.buffers[1].as_slice()[first..last];
-    let bad_slot = |data: &ArrayData| {
-        let slot = offsets
-            .windows(2)
-            .position(|w| {
-                let (s, e) = (w[0].to_usize().unwrap_or(0), w[1].to_usize().unwrap_or(0));
-                std::str::from_utf8(&data.buffers[1].as_slice()[s..e]).is_err()
-            })
-            .unwrap_or(0);
-        invalid(data, format!("slot {slot} is not valid UTF-8"))
-    };
-    let text = std::str::from_utf8(bytes).map_err(|_| bad_slot(data))?;
-    for o in offsets {
-        if !text.is_char_boundary(o.to_usize().unwrap_or(0) - first) {
-            return Err(bad_slot(data));
-        }
-    }
-    Ok(())
-}
-
-fn check_dictionary_indices(data: &ArrayData, index: &DataType) -> Result<()> {
-    let dict_len = data.dictionary.as_ref().map_or(0, |d| d.len());
-    let nulls = data
-        .nulls
-        .as_ref()
-        .map(|b| Bitmap::try_new(b.clone(), data.offset, data.len))
-        .transpose()?;
-    let buf = &data.buffers[0];
-    let width = index.primitive_width().unwrap_or(4);
-    let start = data.offset * width;
-    let raw = &buf.as_slice()[start..start + data.len * width];
-    for i in 0..data.len {
-        if nulls.as_ref().is_some_and(|n| !n.is_set(i)) {
-            continue;
-        }
-        let b = &raw[i * width..(i + 1) * width];
-        let v: i128 = match index {
-            DataType::Int8 => i128::from(b[0] as i8),
-            DataType::UInt8 => i128::from(b[0]),
-            DataType::Int16 => i128::from(i16::from_ne_bytes([b[0], b[1]])),
-            DataType::UInt16 => i128::from(u16::from_ne_bytes([b[0], b[1]])),
-            DataType::Int32 => i128::from(i32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
-            DataType::UInt32 => i128::from(u32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
-            DataType::Int64 => i128::from(i64::from_ne_bytes([
-                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-            ])),
-            _ => i128::from(u64::from_ne_bytes([
-                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-            ])),
-        };
-        if v < 0 || v >= dict_len as i128 {
-            return Err(invalid(
-                data,
-                format!("index {v} at slot {i} is outside the dictionary of {dict_len} values"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn is_valid_slot(data: &ArrayData, i: usize) -> bool {
-    data.nulls
-        .as_ref()
-        .is_none_or(|b| quiver_buffer::get_bit(b.as_slice(), data.offset + i))
-}
-
-fn read_i32(b: &[u8], at: usize) -> i32 {
-    i32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
-fn check_views(data: &ArrayData, utf8: bool) -> Result<()> {
-    let views = data.buffers[0].as_slice();
-    let variadic = &data.buffers[1..];
-    for i in 0..data.len {
-        if !is_valid_slot(data, i) {
-            continue;
-        }
-        let v = &views[(data.offset + i) * 16..(data.offset + i + 1) * 16];
-        let len = read_i32(v, 0);
-        let len = usize::try_from(len)
-            .map_err(|_| invalid(data, format!("slot {i} has negative length {len}")))?;
-        let bytes: &[u8] = if len <= 12 {
-            &v[4..4 + len]
-        } else {
-            let index = read_i32(v, 8);
-            let offset = read_i32(v, 12);
-            let buf = usize::try_from(index)
-                .ok()
-                .and_then(|k| variadic.get(k))
-                .ok_or_else(|| {
-                    invalid(
-                        data,
-                        format!(
-                            "slot {i} points to data buffer {index} of {}",
-                            variadic.len()
-                        ),
-                    )
-                })?;
-            let bytes = usize::try_from(offset)
-                .ok()
-                .and_then(|o| buf.as_slice().get(o..o.checked_add(len)?))
-                .ok_or_else(|| {
-                    invalid(
-                        data,
-                        format!(
-                            "slot {i} reads {len} bytes at offset {offset} of a data buffer of {} bytes",
-                            buf.len()
-                        ),
-                    )
-                })?;
-            if bytes[..4] != v[4..8] {
-                return Err(invalid(
-                    data,
-                    format!("slot {i}: the view's prefix does not match its data"),
-                ));
-            }
-            bytes
-        };
-        if utf8 && std::str::from_utf8(bytes).is_err() {
-            return Err(invalid(data, format!("slot {i} is not valid UTF-8")));
-        }
-    }
-    Ok(())
-}
-
-fn check_list_views(data: &ArrayData, width: usize) -> Result<()> {
-    let child_len = data.children[0].len();
-    let (offsets, sizes) = (data.buffers[0].as_slice(), data.buffers[1].as_slice());
-    let read = |b: &[u8], k: usize| -> i64 {
-        let at = k * width;
-        if width == 4 {
-            i64::from(read_i32(b, at))
-        } else {
-            let mut x = [0u8; 8];
-            x.copy_from_slice(&b[at..at + 8]);
-            i64::from_ne_bytes(x)
-        }
-    };
-    for i in 0..data.len {
-        if !is_valid_slot(data, i) {
-            continue;
-        }
-        let (o, n) = (read(offsets, data.offset + i), read(sizes, data.offset + i));
-        let ok = o >= 0
-            && n >= 0
-            && o.checked_add(n)
-                .is_some_and(|e| e as u64 <= child_len as u64);
-        if !ok {
-            return Err(invalid(
-                data,
-                format!("slot {i} covers {n} values from offset {o} of a child of {child_len}"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn check_union(data: &ArrayData) -> Result<()> {
-    let DataType::Union { type_ids, mode, .. } = &data.data_type else {
+/// A map's entries are a struct of keys and values; neither an entry nor a key may be
+/// null.
+fn check_map_entries(data: &ArrayData) -> Result<()> {
+    let Some(entries) = data.children.first() else {
         return Ok(());
     };
-    let ids = data.buffers[0].as_slice();
-    for i in 0..data.len {
-        let id = ids[data.offset + i] as i8;
-        let child = type_ids.iter().position(|&t| t == id).ok_or_else(|| {
-            invalid(
-                data,
-                format!("slot {i} has type id {id}, which the union does not declare"),
-            )
-        })?;
-        if *mode == crate::datatype::UnionMode::Dense {
-            let o = read_i32(data.buffers[1].as_slice(), (data.offset + i) * 4);
-            let len = data.children[child].len();
-            if usize::try_from(o).map_or(true, |o| o >= len) {
-                return Err(invalid(
-                    data,
-                    format!("slot {i} points to slot {o} of child {child}, which has {len}"),
-                ));
-            }
-        }
+    let DataType::Struct(fields) = entries.data_type() else {
+        return Err(invalid(
+            data,
+            format!("entries must be a struct, not {}", entries.data_type()),
+        ));
+    };
+    if fields.len() != 2 {
+        return Err(invalid(
+            data,
+            format!(
+                "entries must have 2 fields (key, value), not {}",
+                fields.len()
+            ),
+        ));
+    }
+    if entries.null_count() != 0 {
+        return Err(invalid(
+            data,
+            format!("{} entries are null", entries.null_count()),
+        ));
+    }
+    let keys = entries.children().first().map_or(0, |k| k.null_count());
+    if keys != 0 {
+        return Err(invalid(data, format!("{keys} keys are null")));
     }
     Ok(())
 }
 
-fn check_run_ends(data: &ArrayData) -> Result<()> {
-    let ends = &data.children[0];
-    let mut prev = 0i64;
-    for k in 0..ends.len() {
-        let e = crate::special::run_end(ends, k)
-            .ok_or_else(|| invalid(data, format!("run end {k} cannot be read")))?;
-        if e <= prev {
-            return Err(invalid(
-                data,
-                format!(
-                    "run ends must be positive and strictly increasing: {prev} then {e} at run {k}"
-                ),
-            ));
-        }
-        prev = e;
-    }
-    let needed = data.offset + data.len;
-    if (prev as u64) < needed as u64 {
+/// A union declares one type id per child, each in `0..=127` and used once.
+fn check_union_type_ids(data: &ArrayData, fields: usize, type_ids: &[i8]) -> Result<()> {
+    if type_ids.len() != fields {
         return Err(invalid(
             data,
-            format!("the runs cover {prev} slots but {needed} are needed"),
+            format!("{fields} children but {} type ids", type_ids.len()),
         ));
+    }
+    for (k, &id) in type_ids.iter().enumerate() {
+        if id < 0 {
+            return Err(invalid(data, format!("type id {id} is negative")));
+        }
+        if type_ids[..k].contains(&id) {
+            return Err(invalid(data, format!("type id {id} is declared twice")));
+        }
     }
     Ok(())
 }

@@ -105,12 +105,12 @@ fn unions_check_type_ids_and_dense_offsets() {
     let a = ArrayData::new(dense.clone(), 3)
         .buffers(vec![
             Buffer::from_slice_ref(&[5i8, 7, 5]),
-            Buffer::from_slice_ref(&[1i32, 0, 0]),
+            Buffer::from_slice_ref(&[0i32, 0, 1]),
         ])
         .children(vec![ints.clone(), strs.clone()])
         .build()
         .unwrap();
-    assert_eq!(a.to_string(), "[20, \"x\", 10]");
+    assert_eq!(a.to_string(), "[10, \"x\", 20]");
     let undeclared = ArrayData::new(dense.clone(), 1)
         .buffers(vec![
             Buffer::from_slice_ref(&[6i8]),
