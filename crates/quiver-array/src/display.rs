@@ -6,7 +6,7 @@ use quiver_buffer::f16;
 
 use crate::data::Array;
 use crate::datatype::{DataType, IntervalUnit, TimeUnit};
-use crate::values::{chunk, dict_index, i32_at, i64_at, slot as read};
+use crate::values::{dict_index, i32_at, i64_at, slot as read};
 
 /// Renders slot `i` of `array` as text (`null` for nulls, strings unquoted).
 pub fn format_value(array: &Array, i: usize) -> String {
@@ -103,7 +103,7 @@ fn write_value(out: &mut String, a: &Array, i: usize, quote: bool) -> fmt::Resul
             None => out.write_str("<invalid>"),
         },
         Decimal256(_, s) => match read::<32>(a, i) {
-            Some(b) => write_decimal(out, i256_to_string(b), *s),
+            Some(b) => write_decimal(out, quiver_buffer::i256::from_ne_bytes(b).to_string(), *s),
             None => out.write_str("<invalid>"),
         },
         Struct(fields) => {
@@ -172,45 +172,6 @@ fn write_decimal(out: &mut String, digits: String, scale: i8) -> fmt::Result {
     let padded = format!("{digits:0>width$}", width = scale + 1);
     let (int, frac) = padded.split_at(padded.len() - scale);
     write!(out, "{int}.{frac}")
-}
-
-/// A 256-bit two's complement integer (native byte order) in base 10.
-pub(crate) fn i256_to_string(bytes: [u8; 32]) -> String {
-    let mut limbs = [0u64; 4];
-    for (k, limb) in limbs.iter_mut().enumerate() {
-        *limb = chunk::<8>(&bytes, k).map_or(0, u64::from_ne_bytes);
-    }
-    if cfg!(target_endian = "big") {
-        limbs.reverse();
-    }
-    let negative = limbs[3] >> 63 == 1;
-    if negative {
-        // Two's complement negation: invert and add one.
-        let mut carry = true;
-        for limb in &mut limbs {
-            let (v, c) = (!*limb).overflowing_add(u64::from(carry));
-            *limb = v;
-            carry = c;
-        }
-    }
-    let mut digits = Vec::new();
-    while limbs.iter().any(|&l| l != 0) {
-        let mut rem: u128 = 0;
-        for limb in limbs.iter_mut().rev() {
-            let cur = (rem << 64) | u128::from(*limb);
-            *limb = (cur / 10) as u64;
-            rem = cur % 10;
-        }
-        digits.push(b'0' + rem as u8);
-    }
-    if digits.is_empty() {
-        digits.push(b'0');
-    }
-    if negative {
-        digits.push(b'-');
-    }
-    digits.reverse();
-    String::from_utf8(digits).unwrap_or_default()
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian (year, month, day).

@@ -45,6 +45,16 @@ impl i256 {
         i256(out)
     }
 
+    /// The value with these 32 bytes in native byte order (one decimal256 slot).
+    pub const fn from_ne_bytes(bytes: [u8; 32]) -> Self {
+        i256(bytes)
+    }
+
+    /// The value's 32 bytes in native byte order.
+    pub const fn to_ne_bytes(self) -> [u8; 32] {
+        self.0
+    }
+
     /// The value's 32 bytes, little-endian (as Arrow stores them on little-endian hosts).
     pub const fn to_le_bytes(self) -> [u8; 32] {
         let mut out = self.0;
@@ -95,6 +105,26 @@ impl i256 {
         let v = low as i128;
         let sign = if v < 0 { -1 } else { 0 };
         if high == sign { Some(v) } else { None }
+    }
+
+    /// `-self`, or `None` for [`i256::MIN`], whose negation does not fit.
+    ///
+    /// ```
+    /// use quiver_buffer::i256;
+    /// assert_eq!(i256::from_i128(7).checked_neg(), Some(i256::from_i128(-7)));
+    /// assert_eq!(i256::MIN.checked_neg(), None);
+    /// ```
+    pub fn checked_neg(self) -> Option<i256> {
+        if self == i256::MIN {
+            return None;
+        }
+        let (high, low) = self.to_parts();
+        // Two's complement: invert every bit and add one, carrying from low into high.
+        let (low, carry) = (!low).overflowing_add(1);
+        Some(i256::from_parts(
+            (!high).wrapping_add(i128::from(carry)),
+            low,
+        ))
     }
 
     /// Whether the value is below zero.

@@ -63,6 +63,7 @@ impl Default for IpcWriteOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IpcReadOptions {
     validation: ValidationLevel,
+    value_range_checks: bool,
     require_zero_copy: bool,
     max_message_size: usize,
     projection: Option<Projection>,
@@ -135,6 +136,7 @@ impl Default for IpcReadOptions {
     fn default() -> Self {
         Self {
             validation: ValidationLevel::Full,
+            value_range_checks: true,
             require_zero_copy: false,
             max_message_size: 1 << 32,
             projection: None,
@@ -202,6 +204,30 @@ impl IpcReadOptions {
     pub unsafe fn with_unchecked_values(mut self) -> Self {
         self.validation = ValidationLevel::Structural;
         self
+    }
+
+    /// Whether full validation also refuses values outside their type's meaning
+    /// (the default, as Arrow C++'s `ValidateFull` does): decimals with more digits than
+    /// their precision, date64 values that are not whole days, and time32/time64 values
+    /// outside one day. These are memory-safe, so turning the check off is safe; do it to
+    /// read files from producers that wrote such values (the 0.14.1 and 1.0.0 golden
+    /// files of arrow-testing hold random decimals and dates). The values are then
+    /// carried over as they are, and [`Array::validate_values`](quiver_array::Array::validate_values)
+    /// still finds them.
+    ///
+    /// ```
+    /// use quiver_ipc::IpcReadOptions;
+    /// assert!(IpcReadOptions::default().value_range_checks());
+    /// assert!(!IpcReadOptions::default().with_value_range_checks(false).value_range_checks());
+    /// ```
+    pub fn with_value_range_checks(mut self, yes: bool) -> Self {
+        self.value_range_checks = yes;
+        self
+    }
+
+    /// Whether values outside their type's meaning are refused (only at full validation).
+    pub fn value_range_checks(&self) -> bool {
+        self.value_range_checks && self.validation == ValidationLevel::Full
     }
 
     /// The validation level decoded arrays get.

@@ -117,18 +117,29 @@ pub(crate) fn type_from_fb(
             let s = i8::try_from(d.scale()).map_err(|_| {
                 IpcError::malformed(loc.clone(), format!("decimal scale {}", d.scale()))
             })?;
-            match d.bitWidth() {
-                32 => DataType::Decimal32(p, s),
-                64 => DataType::Decimal64(p, s),
-                128 => DataType::Decimal128(p, s),
-                256 => DataType::Decimal256(p, s),
+            let (data_type, max_precision) = match d.bitWidth() {
+                32 => (DataType::Decimal32(p, s), 9),
+                64 => (DataType::Decimal64(p, s), 18),
+                128 => (DataType::Decimal128(p, s), 38),
+                256 => (DataType::Decimal256(p, s), 76),
                 w => {
                     return Err(IpcError::malformed(
                         loc.clone(),
                         format!("decimal bit width {w}"),
                     ));
                 }
+            };
+            // As Arrow C++: a decimal's digits must fit its width.
+            if !(1..=max_precision).contains(&p) {
+                return Err(IpcError::malformed(
+                    loc.clone(),
+                    format!(
+                        "{data_type} has precision {p}, outside 1 to {max_precision} for {} bits",
+                        d.bitWidth()
+                    ),
+                ));
             }
+            data_type
         }
         T::Date => {
             let d = field.type__as_date().ok_or_else(|| missing(loc, "Date"))?;
@@ -262,6 +273,16 @@ pub(crate) fn type_from_fb(
                     })
                     .collect::<Result<_>>()?,
             };
+            for (k, id) in type_ids.iter().enumerate() {
+                if *id < 0 || type_ids.iter().take(k).any(|seen| seen == id) {
+                    return Err(IpcError::malformed(
+                        loc.clone(),
+                        format!(
+                            "union type ids must be distinct and not negative, but they are {type_ids:?}"
+                        ),
+                    ));
+                }
+            }
             if type_ids.len() != children.len() {
                 return Err(IpcError::malformed(
                     loc.clone(),

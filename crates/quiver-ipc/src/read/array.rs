@@ -326,12 +326,16 @@ impl<'a> BatchDecoder<'a> {
         }
         // SAFETY: the level is `Structural` only when the caller opted in through the
         // `unsafe` `IpcReadOptions::with_unchecked_values`, taking on its contract.
-        unsafe { data.build_with(self.options.validation()) }
-            .map(Some)
-            .map_err(|source| IpcError::InvalidArray {
-                location: Box::new(self.loc(path)),
-                source,
-            })
+        let built = unsafe { data.build_with(self.options.validation()) }.and_then(|array| {
+            if self.options.value_range_checks() {
+                array.validate_own_values()?;
+            }
+            Ok(array)
+        });
+        built.map(Some).map_err(|source| IpcError::InvalidArray {
+            location: Box::new(self.loc(path)),
+            source,
+        })
     }
 
     /// Checks that every node and buffer was consumed.

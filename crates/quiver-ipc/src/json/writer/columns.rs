@@ -3,7 +3,7 @@
 use quiver_array::{Array, DataType, IntervalUnit, OffsetSize, UnionMode, run_end};
 use quiver_buffer::f16;
 
-use super::emit::{J, hex_upper, i256_to_string};
+use super::emit::{J, hex_upper};
 use super::{Dictionaries, Node, invalid};
 use crate::json::JsonError;
 
@@ -112,13 +112,7 @@ fn scalar(dt: &DataType, b: &[u8]) -> Option<J> {
         Decimal32(..) => J::int_str(i32::from_ne_bytes(arr(b))),
         Decimal64(..) => J::int_str(i64::from_ne_bytes(arr(b))),
         Decimal128(..) => J::int_str(i128::from_ne_bytes(arr(b))),
-        Decimal256(..) => {
-            let mut le: [u8; 32] = arr(b);
-            if cfg!(target_endian = "big") {
-                le.reverse();
-            }
-            J::str(i256_to_string(&le))
-        }
+        Decimal256(..) => J::str(quiver_buffer::i256::from_ne_bytes(arr(b)).to_string()),
         Interval(IntervalUnit::DayTime) => J::Obj(vec![
             ("days", J::int(i32::from_ne_bytes(arr(b)))),
             ("milliseconds", J::int(i32::from_ne_bytes(arr(b.get(4..)?)))),
