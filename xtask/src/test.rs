@@ -130,7 +130,9 @@ pub fn main(args: &[String]) -> Result<()> {
         outcome(run(&mut cmd))
     });
     let skipped = read_skip_log(&skip_log);
-    summarize(&results, &skipped, ci)
+    let (report, result) = summarize(&results, &skipped, ci);
+    eprint!("{report}");
+    result
 }
 
 /// Runs one step between banners and records its outcome and duration.
@@ -158,14 +160,15 @@ fn outcome(result: Result<(), String>) -> Outcome {
     }
 }
 
-/// Prints the table of steps and the skipped suites; an error if any step failed, or
-/// (under CI, where skipping panics, so this is only a safety net) if any suite skipped.
+/// The summary to print: the table of steps and the skipped suites; and an error if any
+/// step failed, or (under CI, where skipping panics, so this is only a safety net) if
+/// any suite skipped.
 fn summarize(
     results: &[(&str, Outcome, Duration)],
     skipped_suites: &[String],
     ci: bool,
-) -> Result<()> {
-    eprintln!("\n{}\nsummary\n{}", "=".repeat(72), "=".repeat(72));
+) -> (String, Result<()>) {
+    let mut out = format!("\n{}\nsummary\n{}\n", "=".repeat(72), "=".repeat(72));
     let (mut failed, mut skipped_steps) = (0, 0);
     for (name, result, elapsed) in results {
         let status = match result {
@@ -179,34 +182,34 @@ fn summarize(
                 "FAILED".to_string()
             }
         };
-        eprintln!("  {name:<22} {:>8}  {status}", seconds(*elapsed));
+        out += &format!("  {name:<22} {:>8}  {status}\n", seconds(*elapsed));
     }
     if !skipped_suites.is_empty() {
-        eprintln!(
-            "\n{} test suite(s) SKIPPED (they did not run; under CI=true each is a failure):",
+        out += &format!(
+            "\n{} test suite(s) SKIPPED (they did not run; under CI=true each is a failure):\n",
             skipped_suites.len()
         );
         for suite in skipped_suites {
-            eprintln!("  SKIPPED {suite}");
+            out += &format!("  SKIPPED {suite}\n");
         }
     }
     if ci && !skipped_suites.is_empty() {
         failed += 1;
-        eprintln!("a suite skipped under CI=true");
+        out += "a suite skipped under CI=true\n";
     }
     if failed > 0 {
-        return Err(format!("{failed} step(s) failed").into());
+        return (out, Err(format!("{failed} step(s) failed").into()));
     }
     if skipped_steps + skipped_suites.len() == 0 {
-        eprintln!("all steps passed");
+        out += "all steps passed\n";
     } else {
-        eprintln!(
+        out += &format!(
             "all steps that ran passed, but {skipped_steps} step(s) and {} suite(s) were \
-             SKIPPED (listed above)",
+             SKIPPED (listed above)\n",
             skipped_suites.len()
         );
     }
-    Ok(())
+    (out, Ok(()))
 }
 
 fn seconds(d: Duration) -> String {
@@ -253,7 +256,17 @@ fn setup_python(env: &mut TestEnv, ci: bool) -> Outcome {
         }
         Err(reason) => {
             env.vars.push(("QUIVER_PYTHON", None));
-            python_unavailable(&reason, ci)
+            let outcome = python_unavailable(&reason, ci);
+            if matches!(outcome, Outcome::Skipped(_)) {
+                loud_skip(
+                    "pyarrow interop tests are SKIPPED.",
+                    &format!(
+                        "Setting up .cache/pyarrow-venv with pyarrow and numpy failed:\n{reason}"
+                    ),
+                    "Fix the Python/pip setup (or the network) and rerun `cargo xtask test`.",
+                );
+            }
+            outcome
         }
     }
 }
@@ -295,16 +308,12 @@ fn has_pyarrow(python: &Path) -> bool {
 /// The outcome of a pyarrow venv that could not be set up for `reason`.
 fn python_unavailable(reason: &str, ci: bool) -> Outcome {
     if ci {
-        return Outcome::Failed(format!(
+        Outcome::Failed(format!(
             "pyarrow could not be set up, and CI=true forbids skipping its tests: {reason}"
-        ));
+        ))
+    } else {
+        Outcome::Skipped("pyarrow unavailable, its tests skipped".into())
     }
-    loud_skip(
-        "pyarrow interop tests are SKIPPED.",
-        &format!("Setting up .cache/pyarrow-venv with pyarrow and numpy failed:\n{reason}"),
-        "Fix the Python/pip setup (or the network) and rerun `cargo xtask test`.",
-    );
-    Outcome::Skipped("pyarrow unavailable, its tests skipped".into())
 }
 
 /// `QUIVER_ARROW_TESTING`: the caller's value, else the shared checkout. Missing: a
@@ -318,7 +327,15 @@ fn arrow_testing(env: &mut TestEnv, ci: bool) -> Outcome {
     eprintln!("QUIVER_ARROW_TESTING={}", dir.display());
     env.vars
         .push(("QUIVER_ARROW_TESTING", Some(dir.clone().into_os_string())));
-    golden_outcome(&dir, found, ci)
+    let outcome = golden_outcome(&dir, found, ci);
+    if let Outcome::Skipped(missing) = &outcome {
+        loud_skip(
+            "golden-file and corpus tests are SKIPPED.",
+            missing,
+            "Set QUIVER_ARROW_TESTING to an arrow-testing checkout and rerun.",
+        );
+    }
+    outcome
 }
 
 fn golden_outcome(dir: &Path, found: bool, ci: bool) -> Outcome {
@@ -328,14 +345,7 @@ fn golden_outcome(dir: &Path, found: bool, ci: bool) -> Outcome {
         (false, true) => Outcome::Failed(format!(
             "{missing}, and CI=true forbids skipping the golden suites"
         )),
-        (false, false) => {
-            loud_skip(
-                "golden-file and corpus tests are SKIPPED.",
-                &missing,
-                "Set QUIVER_ARROW_TESTING to an arrow-testing checkout and rerun.",
-            );
-            Outcome::Skipped(missing)
-        }
+        (false, false) => Outcome::Skipped(missing),
     }
 }
 
@@ -410,28 +420,53 @@ mod tests {
         assert_eq!(golden_outcome(dir, true, true), Outcome::Passed);
     }
 
+    const HEADER: &str = "\n========================================================================\n\
+        summary\n========================================================================\n";
+
     #[test]
-    fn a_failed_step_or_a_skip_under_ci_fails_the_run() {
+    fn a_failed_step_fails_the_run() {
         let zero = Duration::ZERO;
         let failed = [
             ("pyarrow venv", Outcome::Failed("pip".into()), zero),
             ("cargo test", Outcome::Passed, zero),
         ];
+        let (report, result) = summarize(&failed, &[], false);
+        assert_eq!(result.unwrap_err().message, "1 step(s) failed");
         assert_eq!(
-            summarize(&failed, &[], false).unwrap_err().message,
-            "1 step(s) failed"
+            report,
+            format!(
+                "{HEADER}  pyarrow venv               0.0s  FAILED\n  \
+                 cargo test                 0.0s  ok\n"
+            )
         );
+    }
+
+    #[test]
+    fn skips_are_listed_and_fail_the_run_only_under_ci() {
+        let zero = Duration::ZERO;
         let skipped = [
             ("pyarrow venv", Outcome::Skipped("pip".into()), zero),
             ("cargo test", Outcome::Passed, zero),
         ];
         let suites = args(&["pyarrow types: QUIVER_PYTHON not set"]);
-        assert!(summarize(&skipped, &suites, false).is_ok());
+        let (report, result) = summarize(&skipped, &suites, false);
+        assert!(result.is_ok());
         assert_eq!(
-            summarize(&[("cargo test", Outcome::Passed, zero)], &suites, true)
-                .unwrap_err()
-                .message,
-            "1 step(s) failed"
+            report,
+            format!(
+                "{HEADER}  pyarrow venv               0.0s  SKIPPED (pip)\n  \
+                 cargo test                 0.0s  ok\n\n\
+                 1 test suite(s) SKIPPED (they did not run; under CI=true each is a failure):\n  \
+                 SKIPPED pyarrow types: QUIVER_PYTHON not set\n\
+                 all steps that ran passed, but 1 step(s) and 1 suite(s) were SKIPPED (listed \
+                 above)\n"
+            )
+        );
+        let (report, result) = summarize(&skipped[1..], &suites, true);
+        assert_eq!(result.unwrap_err().message, "1 step(s) failed");
+        assert!(
+            report.ends_with("a suite skipped under CI=true\n"),
+            "{report}"
         );
     }
 
