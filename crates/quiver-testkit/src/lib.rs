@@ -193,11 +193,11 @@ impl Policy {
     /// let dir = tempfile::tempdir()?;
     /// let log = dir.path().join("skips.log");
     /// let policy = Policy { ci: false, skip_log: Some(log.clone()) };
-    /// policy.skip("pyarrow types", "QUIVER_PYTHON not set");
-    /// policy.skip("golden", "no data\nat all");
+    /// policy.skip("example suite", "no interpreter");
+    /// policy.skip("other example", "no data\nat all");
     /// assert_eq!(
     ///     std::fs::read_to_string(&log)?,
-    ///     "pyarrow types: QUIVER_PYTHON not set\ngolden: no data at all\n"
+    ///     "example suite: no interpreter\nother example: no data at all\n"
     /// );
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -208,8 +208,8 @@ impl Policy {
     /// set but cannot be appended to, since the skip would otherwise go unreported.
     ///
     /// ```should_panic
-    /// // Panics: "SKIP is a failure under CI=true: golden cannot run: no data"
-    /// quiver_testkit::Policy { ci: true, skip_log: None }.skip("golden", "no data");
+    /// // Panics: "SKIP is a failure under CI=true: example suite cannot run: no data"
+    /// quiver_testkit::Policy { ci: true, skip_log: None }.skip("example suite", "no data");
     /// ```
     pub fn skip(&self, suite: &str, reason: &str) {
         let reason = reason.replace(['\r', '\n'], " ");
@@ -263,8 +263,8 @@ mod tests {
             skip_log: None,
         };
         assert_eq!(
-            panic_text(|| policy.skip("crash corpus", "arrow-testing\nnot found")),
-            "SKIP is a failure under CI=true: crash corpus cannot run: arrow-testing not found"
+            panic_text(|| policy.skip("example suite", "its input\nis missing")),
+            "SKIP is a failure under CI=true: example suite cannot run: its input is missing"
         );
     }
 
@@ -277,10 +277,10 @@ mod tests {
             ci: false,
             skip_log: Some(log.clone()),
         };
-        policy.skip("tensor pyarrow", "QUIVER_PYTHON not set");
+        policy.skip("example suite", "its input is missing");
         assert_eq!(
             std::fs::read_to_string(&log).unwrap(),
-            "earlier: kept\ntensor pyarrow: QUIVER_PYTHON not set\n"
+            "earlier: kept\nexample suite: its input is missing\n"
         );
     }
 
@@ -292,9 +292,9 @@ mod tests {
             ci: false,
             skip_log: Some(log.clone()),
         };
-        let text = panic_text(|| policy.skip("golden", "no data"));
+        let text = panic_text(|| policy.skip("example suite", "no data"));
         let expected = format!(
-            "golden skipped (no data), and recording it in QUIVER_SKIP_LOG {} failed: ",
+            "example suite skipped (no data), and recording it in QUIVER_SKIP_LOG {} failed: ",
             log.display()
         );
         assert!(text.starts_with(&expected), "{text}");
@@ -302,11 +302,12 @@ mod tests {
 
     #[test]
     fn too_few_cases_fail_with_both_numbers() {
+        // A made-up suite name: these lines land in the suite's log.
         assert_eq!(
-            panic_text(|| expect_cases("pyarrow types", 86, 87)),
-            "pyarrow types: 86 cases ran, at least 87 expected: inputs are missing or the suite \
-             lost cases"
+            panic_text(|| expect_cases("testkit self-test", 86, 87)),
+            "testkit self-test: 86 cases ran, at least 87 expected: inputs are missing or the \
+             suite lost cases"
         );
-        expect_cases("pyarrow types", 87, 87);
+        expect_cases("testkit self-test", 87, 87);
     }
 }
