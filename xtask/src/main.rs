@@ -15,8 +15,10 @@ usage: cargo xtask <command> [options]
 commands:
   codegen [--check]     regenerate crates/quiver-ipc/src/gen from the .fbs files;
                         with --check, fail if the committed files are stale
-  test [--skip-python]  run the whole suite: fmt, clippy, codegen freshness,
-                        pyarrow venv, cargo test
+  test [--skip-python] [-- CARGO_TEST_ARGS...]
+                        run the whole suite: fmt, clippy, codegen freshness,
+                        pyarrow venv, golden data, cargo test (CARGO_TEST_ARGS
+                        replace --workspace); under CI=true nothing may skip
   bench [ARGS...]       cargo bench -p quiver-benches -- ARGS
   fuzz --seconds N      run every cargo-fuzz target for N seconds each
   help                  print this message";

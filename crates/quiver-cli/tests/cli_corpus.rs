@@ -10,9 +10,10 @@
 //! left. On 0: stderr is empty and the output reads back with the library, every batch
 //! fully valid and equal to what the library reads from the input.
 //!
-//! The golden files are found through `QUIVER_ARROW_TESTING` (default:
-//! `<CARGO_MANIFEST_DIR>/../../../shared/testdata/arrow-testing`); without them the test
-//! prints a SKIP line and passes.
+//! The golden files are found through `quiver_testkit` (`QUIVER_ARROW_TESTING`, else
+//! `../shared/testdata/arrow-testing` beside the workspace); without them the test skips
+//! loudly, which under `CI=true` is a failure. All 138 corpus files and 182 golden files
+//! must be found.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -34,15 +35,6 @@ fn mutated_count() -> usize {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(200)
-}
-
-fn arrow_testing() -> Option<PathBuf> {
-    let dir = std::env::var_os("QUIVER_ARROW_TESTING")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/arrow-testing")
-        });
-    dir.is_dir().then_some(dir)
 }
 
 /// The regular files directly inside `dir`, sorted.
@@ -306,11 +298,7 @@ struct Totals {
 
 #[test]
 fn cli_never_panics_on_crash_corpora_and_mutated_golden_files() {
-    let Some(root) = arrow_testing() else {
-        println!("SKIP cli corpus: arrow-testing not found (set QUIVER_ARROW_TESTING)");
-        eprintln!(
-            "\n******** SKIP cli corpus: arrow-testing not found (set QUIVER_ARROW_TESTING) ********\n"
-        );
+    let Some(root) = quiver_testkit::require_arrow_testing("cli corpus") else {
         return;
     };
     let tmp = tempfile::tempdir().expect("a temporary directory");
@@ -341,10 +329,6 @@ fn cli_never_panics_on_crash_corpora_and_mutated_golden_files() {
             corpus += 1;
         }
     }
-    assert!(
-        corpus > 100,
-        "expected the whole crash corpus, found {corpus} files"
-    );
 
     // The mutated golden files.
     let mut golden = Vec::new();
@@ -355,11 +339,8 @@ fn cli_never_panics_on_crash_corpora_and_mutated_golden_files() {
         }));
     }
     golden.sort();
-    assert!(
-        golden.len() > 150,
-        "expected the golden files, found {}",
-        golden.len()
-    );
+    quiver_testkit::expect_cases("cli corpus (crash corpus files)", corpus, 138);
+    quiver_testkit::expect_cases("cli corpus (golden files to mutate)", golden.len(), 182);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mutated_dir = tmp.path().join("mutated");
     std::fs::create_dir(&mutated_dir).unwrap();
@@ -429,6 +410,7 @@ fn cli_never_panics_on_crash_corpora_and_mutated_golden_files() {
         t.problems.len()
     );
     assert!(t.problems.is_empty(), "{}", t.problems.join("\n\n"));
+    quiver_testkit::expect_cases("cli corpus (runs)", t.converted + t.rejected, jobs.len());
 }
 
 /// The directories directly inside `dir`, sorted.

@@ -5,8 +5,9 @@
 //! boundaries). The cases and their data live in
 //! `crates/quiver/tests/python/interop.py`.
 //!
-//! pyarrow is found through `QUIVER_PYTHON` (set by `cargo xtask test`); without it the
-//! pyarrow test prints a loud SKIP line and passes. The error-path test needs no Python.
+//! pyarrow is found through `QUIVER_PYTHON` (set by `cargo xtask test`) by
+//! `quiver_testkit`; without it the pyarrow test skips loudly, which under `CI=true` is
+//! a failure. All 16 cases must pass. The error-path test needs no Python.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
@@ -18,12 +19,6 @@ fn quiver_bin() -> &'static str {
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../quiver/tests/python/interop.py")
-}
-
-fn quiver_python() -> Option<PathBuf> {
-    std::env::var_os("QUIVER_PYTHON")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
 }
 
 fn describe(what: &str, out: &Output) -> String {
@@ -117,9 +112,7 @@ fn round_trip(python: &Path, dir: &Path, case: &str) -> Result<(), String> {
 
 #[test]
 fn cli_converts_pyarrow_files_both_ways() {
-    let Some(python) = quiver_python() else {
-        eprintln!("SKIP pyarrow interop: QUIVER_PYTHON not set (run through cargo xtask test)");
-        println!("SKIP pyarrow interop: QUIVER_PYTHON not set (run through cargo xtask test)");
+    let Some(python) = quiver_testkit::require_python("cli pyarrow") else {
         return;
     };
     let cases = run_python(&python, &[OsStr::new("list-cases")]).unwrap_or_else(|e| panic!("{e}"));
@@ -155,6 +148,7 @@ fn cli_converts_pyarrow_files_both_ways() {
         failures.len(),
         failures.join("\n\n")
     );
+    quiver_testkit::expect_cases("cli pyarrow", cases.len(), 16);
 }
 
 /// A missing input is a clean error: exit code 1, exactly one line on stderr, no panic.

@@ -1,5 +1,9 @@
 //! The JSON integration-format writer: gold documents and gold IPC files written to JSON
 //! and read back, plus exact expectations for small batches.
+//!
+//! The gold files are found through `quiver_testkit` (`QUIVER_ARROW_TESTING`); without
+//! them the gold tests skip loudly, which under `CI=true` is a failure. Each must cover
+//! all 91 gold cases.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -13,24 +17,15 @@ use quiver_ipc::json::{
 };
 use serde_json::Value;
 
-fn integration_dir() -> PathBuf {
-    std::env::var_os("QUIVER_ARROW_TESTING")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/arrow-testing")
-        })
-        .join("arrow-ipc-stream/integration")
-}
+/// Gold cases each test must cover today.
+const MIN_CASES: usize = 91;
 
-/// Every `generated_*.json.gz` under the integration folder, or `None` (after a loud
-/// SKIP message) when the folder is absent.
-fn gold_files() -> Option<Vec<PathBuf>> {
-    let root = integration_dir();
+/// Every `generated_*.json.gz` under the integration folder, or `None` after
+/// `quiver_testkit` recorded the skip of `suite` (a failure under `CI=true`).
+fn gold_files(suite: &str) -> Option<Vec<PathBuf>> {
+    let root = quiver_testkit::require_arrow_testing(suite)?.join("arrow-ipc-stream/integration");
     let Ok(producers) = std::fs::read_dir(&root) else {
-        eprintln!(
-            "SKIP: {} not found; set QUIVER_ARROW_TESTING to the arrow-testing checkout",
-            root.display()
-        );
+        quiver_testkit::skip(suite, &format!("{} not found", root.display()));
         return None;
     };
     let mut out = Vec::new();
@@ -87,10 +82,9 @@ fn same(a_schema: &Schema, a: &[RecordBatch], b: &JsonFile) -> Result<(), String
 
 #[test]
 fn gold_json_documents_round_trip() {
-    let Some(files) = gold_files() else {
+    let Some(files) = gold_files("json round trip (gold JSON)") else {
         return;
     };
-    assert!(!files.is_empty(), "no gold JSON files found");
     let mut failures = Vec::new();
     let (mut docs, mut batches, mut dicts, mut slices) = (0, 0, 0, 0);
     for path in &files {
@@ -171,11 +165,12 @@ fn gold_json_documents_round_trip() {
         failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    quiver_testkit::expect_cases("json round trip (gold JSON)", docs, MIN_CASES);
 }
 
 #[test]
 fn gold_ipc_files_to_json() {
-    let Some(files) = gold_files() else {
+    let Some(files) = gold_files("json round trip (gold IPC files)") else {
         return;
     };
     let mut failures = Vec::new();
@@ -225,6 +220,7 @@ fn gold_ipc_files_to_json() {
         failures.len()
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    quiver_testkit::expect_cases("json round trip (gold IPC files)", compared, MIN_CASES);
 }
 
 const SECTION_9: &str = r#"{

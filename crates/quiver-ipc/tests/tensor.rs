@@ -1,10 +1,11 @@
 //! Tensor and SparseTensor IPC messages: round trips, exact framing, zero-copy reads,
 //! malformed input (truncation, byte flips, fuzzer finds) and pyarrow interop.
 //!
-//! pyarrow is found through `QUIVER_PYTHON` (a Python with pyarrow and numpy, set by
-//! `cargo xtask test`); without it the interop test prints a SKIP line and passes.
+//! pyarrow (`QUIVER_PYTHON`, a Python with pyarrow and numpy, set by `cargo xtask test`)
+//! and the fuzzer files (`QUIVER_ARROW_TESTING`) are found through `quiver_testkit`;
+//! without them those tests skip loudly, which under `CI=true` is a failure.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use quiver_array::{Array, DataType, RecordBatch};
@@ -490,20 +491,15 @@ fn flipped_bytes_never_panic() {
     }
 }
 
-fn arrow_testing() -> PathBuf {
-    std::env::var_os("QUIVER_ARROW_TESTING")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/arrow-testing")
-        })
-}
-
 #[test]
 fn fuzzer_finds_do_not_panic() {
-    let dir = arrow_testing().join("arrow-ipc-tensor-stream");
+    const SUITE: &str = "tensor golden (fuzzer corpus)";
+    let Some(root) = quiver_testkit::require_arrow_testing(SUITE) else {
+        return;
+    };
+    let dir = root.join("arrow-ipc-tensor-stream");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        println!("SKIP fuzzer corpus: {} not found", dir.display());
+        quiver_testkit::skip(SUITE, &format!("{} not found", dir.display()));
         return;
     };
     let mut n = 0;
@@ -522,7 +518,7 @@ fn fuzzer_finds_do_not_panic() {
         }
         n += 1;
     }
-    assert!(n >= 2, "expected the 2 fuzzer files in {}", dir.display());
+    quiver_testkit::expect_cases(SUITE, n, 2);
 }
 
 /// Same shape, names and values (`-0.0` stored densely comes back as `0.0`).
@@ -722,12 +718,6 @@ fn invalid_sparse_tensors_are_refused() {
 // ---------------------------------------------------------------------------------
 // pyarrow interop
 
-fn quiver_python() -> Option<PathBuf> {
-    std::env::var_os("QUIVER_PYTHON")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-}
-
 const PY_WRITE: &str = r#"
 import json, sys
 import numpy as np
@@ -808,13 +798,7 @@ fn run_python(python: &Path, script: &str, dir: &Path) -> String {
 
 #[test]
 fn pyarrow_interop() {
-    let Some(python) = quiver_python() else {
-        eprintln!(
-            "SKIP pyarrow tensor interop: QUIVER_PYTHON not set (run through cargo xtask test)"
-        );
-        println!(
-            "SKIP pyarrow tensor interop: QUIVER_PYTHON not set (run through cargo xtask test)"
-        );
+    let Some(python) = quiver_testkit::require_python("tensor pyarrow") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -824,7 +808,6 @@ fn pyarrow_interop() {
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("manifest.json")).unwrap()).unwrap();
     let cases = manifest.as_array().unwrap();
-    assert!(cases.len() >= 10);
     for case in cases {
         let name = case["name"].as_str().unwrap();
         let bytes = std::fs::read(dir.path().join(format!("{name}.bin"))).unwrap();
@@ -883,4 +866,6 @@ fn pyarrow_interop() {
     .unwrap();
     let said = run_python(&python, PY_READ, dir.path());
     println!("{}", said.trim());
+    quiver_testkit::expect_cases("tensor pyarrow (pyarrow writes)", cases.len(), 11);
+    quiver_testkit::expect_cases("tensor pyarrow (Quiver writes)", expected.len(), 10);
 }

@@ -382,8 +382,25 @@ fn patches(b: u8) -> Vec<Vec<u8>> {
 }
 
 /// Every byte position of `bytes`, every patch, every reader: no panic, no hang.
-/// Returns (byte flips tried, word patches tried, panic descriptions).
+/// Returns (byte flips tried, word patches tried, panic descriptions). Every byte gets at
+/// least 3 single-byte and 4 word patches from [`patches`], so at least `7 * bytes *
+/// readers` inputs must have been read.
 fn sweep(
+    name: &str,
+    bytes: Vec<u8>,
+    readers: &'static [(&'static str, Reader)],
+) -> (usize, usize, Vec<String>) {
+    let n = bytes.len();
+    let swept = sweep_bytes(name, bytes, readers);
+    quiver_testkit::expect_cases(
+        &format!("corruption ({name})"),
+        swept.0 + swept.1,
+        7 * n * readers.len(),
+    );
+    swept
+}
+
+fn sweep_bytes(
     name: &str,
     bytes: Vec<u8>,
     readers: &'static [(&'static str, Reader)],

@@ -1,21 +1,14 @@
 //! Every file of arrow-testing's crash corpora (the clusterfuzz cases of Arrow C++, the
 //! tensor-stream cases and the forward-compatibility file), fed to both readers and
 //! through every batch: a clean `Err` or valid data, never a panic.
+//!
+//! arrow-testing is found through `quiver_testkit`; without it the tests skip loudly,
+//! which under `CI=true` is a failure.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
 
 use quiver::ipc::{FileReader, StreamReader};
 use quiver::{Buffer, BufferReader};
-
-fn arrow_testing() -> Option<PathBuf> {
-    let dir = std::env::var_os("QUIVER_ARROW_TESTING")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/arrow-testing")
-        });
-    dir.is_dir().then_some(dir)
-}
 
 /// Reads `bytes` as a stream and as a file, every batch, validating what comes out.
 /// Returns how many of the two readers accepted the input.
@@ -46,8 +39,7 @@ fn read_everything(bytes: &Buffer) -> usize {
 
 #[test]
 fn crash_corpus_never_panics() {
-    let Some(root) = arrow_testing() else {
-        eprintln!("SKIP crash corpus: arrow-testing not found (set QUIVER_ARROW_TESTING)");
+    let Some(root) = quiver_testkit::require_arrow_testing("crash corpus") else {
         return;
     };
     let mut files = Vec::new();
@@ -67,11 +59,6 @@ fn crash_corpus_never_panics() {
         }
     }
     files.sort();
-    assert!(
-        files.len() > 100,
-        "expected the whole corpus, found {} files",
-        files.len()
-    );
     let mut panics = Vec::new();
     let mut accepted = 0;
     for path in &files {
@@ -89,12 +76,12 @@ fn crash_corpus_never_panics() {
         panics.len()
     );
     assert!(panics.is_empty(), "panicked on: {panics:#?}");
+    quiver_testkit::expect_cases("crash corpus", files.len(), 138);
 }
 
 #[test]
 fn future_metadata_version_is_named() {
-    let Some(root) = arrow_testing() else {
-        eprintln!("SKIP forward compatibility: arrow-testing not found");
+    let Some(root) = quiver_testkit::require_arrow_testing("forward compatibility") else {
         return;
     };
     let bytes = Buffer::from_vec(

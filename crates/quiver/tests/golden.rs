@@ -2,12 +2,12 @@
 //! `generated_*.json.gz` case is parsed with the JSON integration reader and compared
 //! with what our IPC readers decode from the matching `.arrow_file` and `.stream`.
 //!
-//! The folder is `$QUIVER_ARROW_TESTING`, else `../shared/testdata/arrow-testing` next
-//! to the workspace; without it the tests print `SKIP golden files: …` and pass.
-//! Cases whose types are explicitly unsupported (by the JSON reader or by the IPC
-//! reader, whose error then says "unsupported"/"not supported") are skipped with the
-//! reason; any other error, mismatch or panic fails the test after everything is
-//! printed.
+//! The folder is found through `quiver_testkit` (`$QUIVER_ARROW_TESTING`, else
+//! `../shared/testdata/arrow-testing` next to the workspace); without it the tests skip
+//! loudly, which under `CI=true` is a failure. Each test asserts how many cases it ran.
+//! No case is ever skipped: a case whose error says "unsupported"/"not supported" fails
+//! unless it is listed in [`UNSUPPORTED`], and a listed case that works fails too. Any
+//! other error, mismatch or panic fails the test after everything is printed.
 
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -19,23 +19,21 @@ use std::sync::Arc;
 
 use quiver::{Array, Buffer, BufferReader, DataType, Field, RecordBatch, Schema};
 
-fn testing_root() -> PathBuf {
-    match std::env::var_os("QUIVER_ARROW_TESTING") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/arrow-testing")
-        }
-    }
-}
+/// Golden cases (`producer/case`) that Quiver cannot read or re-write yet: each fails
+/// with an error saying "unsupported" or "not supported". Empty: every case runs. An
+/// unsupported case missing from this list fails the tests, and so does a listed case
+/// that reads and re-writes without such an error, so the list stays true.
+const UNSUPPORTED: &[&str] = &[];
 
-/// The producer folders, sorted, or `None` (after printing the SKIP line) if absent.
-fn producer_dirs() -> Option<Vec<PathBuf>> {
-    let dir = testing_root().join("arrow-ipc-stream/integration");
+/// Cases each test must run today: every case of every producer folder.
+const MIN_CASES: usize = 91;
+
+/// The producer folders, sorted, or `None` after `quiver_testkit` recorded the skip of
+/// `suite` (a failure under `CI=true`).
+fn producer_dirs(suite: &str) -> Option<Vec<PathBuf>> {
+    let dir = quiver_testkit::require_arrow_testing(suite)?.join("arrow-ipc-stream/integration");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!(
-            "\n!!!!!!!!\nSKIP golden files: {} not found\n!!!!!!!!\n",
-            dir.display()
-        );
+        quiver_testkit::skip(suite, &format!("{} not found", dir.display()));
         return None;
     };
     let mut dirs: Vec<PathBuf> = entries
@@ -66,7 +64,8 @@ fn cases(dir: &Path) -> Vec<String> {
 
 enum Outcome {
     Pass(Box<JsonFile>, Option<String>),
-    Skip(String),
+    /// An error saying the case is not supported: a failure unless listed.
+    Unsupported(String),
     Fail(String),
 }
 
@@ -75,14 +74,35 @@ fn is_unsupported(message: &str) -> bool {
     m.contains("unsupported") || m.contains("not supported")
 }
 
-/// An IPC error: a skip if it says the feature is unsupported, otherwise a failure.
+/// An IPC error: `Unsupported` if it says the feature is unsupported, else a failure.
 fn ipc_outcome(what: &str, e: impl std::fmt::Display) -> Outcome {
     let m = e.to_string();
     if is_unsupported(&m) {
-        Outcome::Skip(format!("{what}: {m}"))
+        Outcome::Unsupported(format!("{what}: {m}"))
     } else {
         Outcome::Fail(format!("{what}: {m}"))
     }
+}
+
+/// An "unsupported" error of case `name` (`producer/case`): accepted only if `listed`
+/// names the case.
+fn judge_unsupported(name: &str, listed: &[&str], error: &str) -> Result<(), String> {
+    if listed.contains(&name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name}: not supported, and not listed in UNSUPPORTED: {}",
+            first_line(error)
+        ))
+    }
+}
+
+/// A case of `listed` that read and re-wrote without an "unsupported" error.
+fn listed_but_supported(name: &str) -> String {
+    format!(
+        "{name}: listed in UNSUPPORTED, but reads and re-writes without an unsupported \
+         error: remove it from the list"
+    )
 }
 
 fn first_line(s: &str) -> &str {
@@ -342,7 +362,7 @@ fn run_case(dir: &Path, case: &str) -> Outcome {
     let json = match read_json_file(&text) {
         Ok(j) => j,
         Err(JsonError::Unsupported { data_type, .. }) => {
-            return Outcome::Skip(format!("{data_type} not supported yet (JSON reader)"));
+            return Outcome::Unsupported(format!("{data_type} not supported yet (JSON reader)"));
         }
         Err(e) => return Outcome::Fail(format!("json: {e}")),
     };
@@ -381,14 +401,17 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 /// A passed case: producer folder, case name, the parsed JSON.
 type Passed = (String, String, JsonFile);
 
-fn run_all(verbose: bool) -> Option<(Vec<Passed>, Vec<String>)> {
-    let dirs = producer_dirs()?;
+fn run_all(suite: &str, verbose: bool) -> Option<(Vec<Passed>, Vec<String>)> {
+    let dirs = producer_dirs(suite)?;
     let (mut passed, mut failures) = (Vec::new(), Vec::new());
-    let (mut n_pass, mut n_skip) = (0, 0);
+    let (mut n_pass, mut n_unsupported) = (0, 0);
     for dir in dirs {
-        let folder = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let (mut pass, mut skips, mut fails, mut notes) = (0, Vec::new(), 0, Vec::new());
+        let folder = dir
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let (mut pass, mut unsupported, mut fails, mut notes) = (0, Vec::new(), 0, Vec::new());
         for case in cases(&dir) {
+            let name = format!("{folder}/{case}");
             let outcome = catch_unwind(AssertUnwindSafe(|| run_case(&dir, &case)))
                 .unwrap_or_else(|p| Outcome::Fail(format!("panicked: {}", panic_message(&*p))));
             match outcome {
@@ -397,24 +420,42 @@ fn run_all(verbose: bool) -> Option<(Vec<Passed>, Vec<String>)> {
                     if let Some(n) = note {
                         notes.push(format!("{case}: {n}"));
                     }
+                    // A listed case must still hit "unsupported" somewhere: on re-writing.
+                    if UNSUPPORTED.contains(&name.as_str())
+                        && !round_trip(&json).is_err_and(|m| is_unsupported(&m))
+                    {
+                        fails += 1;
+                        failures.push(listed_but_supported(&name));
+                    }
                     passed.push((folder.clone(), case, *json));
                 }
-                Outcome::Skip(reason) => skips.push(format!("{case}: {}", first_line(&reason))),
+                Outcome::Unsupported(reason) => {
+                    match judge_unsupported(&name, UNSUPPORTED, &reason) {
+                        Ok(()) => unsupported.push(format!("{case}: {}", first_line(&reason))),
+                        Err(m) => {
+                            fails += 1;
+                            failures.push(m);
+                        }
+                    }
+                }
                 Outcome::Fail(m) => {
                     fails += 1;
-                    failures.push(format!("{folder}/{case}: {m}"));
+                    failures.push(format!("{name}: {m}"));
                 }
             }
         }
         n_pass += pass;
-        n_skip += skips.len();
+        n_unsupported += unsupported.len();
         if verbose {
-            let mut line = format!("golden {folder}: {pass} passed, {} skipped", skips.len());
+            let mut line = format!(
+                "golden {folder}: {pass} passed, {} listed as unsupported",
+                unsupported.len()
+            );
             if fails > 0 {
                 line += &format!(", {fails} FAILED");
             }
-            if !skips.is_empty() {
-                line += &format!(" ({})", skips.join("; "));
+            if !unsupported.is_empty() {
+                line += &format!(" ({})", unsupported.join("; "));
             }
             if !notes.is_empty() {
                 line += &format!(" [note: {}]", notes.join("; "));
@@ -424,7 +465,7 @@ fn run_all(verbose: bool) -> Option<(Vec<Passed>, Vec<String>)> {
     }
     if verbose {
         eprintln!(
-            "golden total: {n_pass} passed, {n_skip} skipped, {} failed",
+            "golden total: {n_pass} passed, {n_unsupported} listed as unsupported, {} failed",
             failures.len()
         );
     }
@@ -433,7 +474,7 @@ fn run_all(verbose: bool) -> Option<(Vec<Passed>, Vec<String>)> {
 
 #[test]
 fn golden_files_match_their_json() {
-    let Some((_, failures)) = run_all(true) else {
+    let Some((passed, failures)) = run_all("golden", true) else {
         return;
     };
     if !failures.is_empty() {
@@ -442,6 +483,12 @@ fn golden_files_match_their_json() {
         }
         panic!("{} golden case(s) failed (listed above)", failures.len());
     }
+    // Every passed case was read from both its `.arrow_file` and its `.stream`.
+    quiver_testkit::expect_cases(
+        "golden (.arrow_file and .stream)",
+        2 * passed.len(),
+        2 * MIN_CASES,
+    );
 }
 
 fn round_trip(json: &JsonFile) -> Result<(), String> {
@@ -491,28 +538,33 @@ fn round_trip(json: &JsonFile) -> Result<(), String> {
 
 #[test]
 fn golden_files_round_trip_through_our_writers() {
-    let Some((passed, _)) = run_all(false) else {
+    let Some((passed, _)) = run_all("golden round trip", false) else {
         return;
     };
-    let (mut failures, mut skips) = (Vec::new(), Vec::new());
+    let (mut failures, mut unsupported) = (Vec::new(), Vec::new());
     for (folder, case, json) in &passed {
+        let name = format!("{folder}/{case}");
         let r = catch_unwind(AssertUnwindSafe(|| round_trip(json)))
             .unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(&*p))));
         match r {
             Ok(()) => {}
-            Err(m) if is_unsupported(&m) => skips.push(format!("{folder}/{case}: {m}")),
-            Err(m) => failures.push(format!("{folder}/{case}: {m}")),
+            Err(m) if is_unsupported(&m) => match judge_unsupported(&name, UNSUPPORTED, &m) {
+                Ok(()) => unsupported.push(format!("{name}: {m}")),
+                Err(f) => failures.push(f),
+            },
+            Err(m) => failures.push(format!("{name}: {m}")),
         }
     }
+    let round_tripped = passed.len() - failures.len() - unsupported.len();
     eprintln!(
-        "golden round trip: {} of {} passed cases re-written and read back equal, {} skipped{}",
-        passed.len() - failures.len() - skips.len(),
+        "golden round trip: {round_tripped} of {} passed cases re-written and read back equal, \
+         {} listed as unsupported{}",
         passed.len(),
-        skips.len(),
-        if skips.is_empty() {
+        unsupported.len(),
+        if unsupported.is_empty() {
             String::new()
         } else {
-            format!(" ({})", skips.join("; "))
+            format!(" ({})", unsupported.join("; "))
         }
     );
     if !failures.is_empty() {
@@ -521,4 +573,34 @@ fn golden_files_round_trip_through_our_writers() {
         }
         panic!("{} round trip(s) failed (listed above)", failures.len());
     }
+    quiver_testkit::expect_cases("golden round trip", round_tripped, MIN_CASES);
+}
+
+#[test]
+fn an_unsupported_case_fails_unless_listed() {
+    let error = "arrow_file batch 0: unsupported type: LargeListView\nsecond line";
+    assert_eq!(
+        judge_unsupported("cpp-21.0.0/generated_list_view", &[], error),
+        Err(
+            "cpp-21.0.0/generated_list_view: not supported, and not listed in UNSUPPORTED: \
+             arrow_file batch 0: unsupported type: LargeListView"
+                .to_string()
+        )
+    );
+    assert_eq!(
+        judge_unsupported(
+            "cpp-21.0.0/generated_list_view",
+            &["cpp-21.0.0/generated_list_view"],
+            error
+        ),
+        Ok(())
+    );
+    assert!(is_unsupported(
+        "Stream batch 2: Not Supported: compression codec"
+    ));
+    assert_eq!(
+        listed_but_supported("0.14.1/generated_decimal"),
+        "0.14.1/generated_decimal: listed in UNSUPPORTED, but reads and re-writes without an \
+         unsupported error: remove it from the list"
+    );
 }

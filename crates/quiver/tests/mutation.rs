@@ -16,10 +16,16 @@
 //!
 //! Every mutated input is read through `StreamReader` (over a `BufferReader`) and
 //! `FileReader` (every batch), with `max_message_size` of 64 MiB, and every column of
-//! what is accepted is checked with `validate_full`. Asserted: no panic, no read taking
-//! longer than 10 s, and bounded allocation — per read, through a counting global
-//! allocator in this binary (peak live heap and the largest single request of the
-//! reading thread), and overall through the default memory pool's `max_memory()`.
+//! what is accepted is checked with `validate_full`. Asserted: no panic; bounded work
+//! per read — every source is wrapped in a [`Counted`] that charges each call and the
+//! bytes it hands out to a [`Meter`], and the batches each read yields are charged too,
+//! against a [`Budget`] sized by the input (a reader that loops forever thus hits the
+//! bound and fails instead of hanging; nothing here measures time); and bounded
+//! allocation — per read, through a counting global allocator in this binary (peak live
+//! heap and the largest single request of the reading thread), and overall through the
+//! default memory pool's `max_memory()`. At least every golden file (182) is mutated;
+//! without arrow-testing the test skips through `quiver_testkit`, a failure under
+//! `CI=true`.
 //!
 //! This must stay the only (non-ignored) test in its binary: the pool and the global
 //! allocator are process-wide. Minimized regressions of bugs found here are separate
@@ -27,14 +33,16 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
+use std::io::{self, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
-use std::time::{Duration, Instant};
 
 use quiver::ipc::{FileReader, IpcReadOptions, StreamReader};
-use quiver::{Buffer, BufferReader, ReadInputStream, default_memory_pool};
+use quiver::{
+    Buffer, BufferReader, InputStream, RandomAccessFile, ReadInputStream, default_memory_pool,
+};
 
 // ---------------------------------------------------------------------------------------
 // Allocation accounting: a global allocator that keeps, per thread, the live heap bytes,
@@ -124,8 +132,6 @@ fn measured(base: isize) -> (usize, usize) {
 const PER_READ_LIMIT: usize = 256 << 20;
 /// The default pool's high-water mark over the whole run.
 const POOL_LIMIT: usize = 1 << 30;
-/// The longest a single read may take.
-const READ_TIME_LIMIT: Duration = Duration::from_secs(10);
 const MAX_MESSAGE_SIZE: usize = 64 << 20;
 
 // ---------------------------------------------------------------------------------------
@@ -576,29 +582,144 @@ fn mutations(bytes: &[u8], layout: &Structure, rng: &mut Rng, scale: usize) -> V
 }
 
 // ---------------------------------------------------------------------------------------
+// Bounded work: what one read may take from its source.
+
+/// The most work one read of an input of `len` bytes may do. Every message takes at
+/// least 8 bytes of the input, so a reader that needs more calls, bytes or batches than
+/// this is going round in circles (or rereading without end) rather than reading.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    /// Calls to the source (`read`, `read_buffer`, `read_at`, `size`): one per 2 input
+    /// bytes, plus a few for the end of input.
+    calls: usize,
+    /// Bytes handed out by the source: a stream reads each byte once; a file reader
+    /// reads the footer and then each block, dictionaries included, so a few passes.
+    bytes: usize,
+    /// Batches yielded: at most one per 8 input bytes.
+    batches: usize,
+}
+
+impl Budget {
+    fn for_input(len: usize) -> Self {
+        Budget {
+            calls: len / 2 + 64,
+            bytes: 4 * len + 64,
+            batches: len / 8 + 1,
+        }
+    }
+}
+
+/// Charges the work of one read against its [`Budget`]; panics (with `WORK BOUND`) as
+/// soon as the budget is exceeded, which ends any loop in the reader.
+#[derive(Debug)]
+struct Meter {
+    budget: Budget,
+    calls: Cell<usize>,
+    bytes: Cell<usize>,
+    batches: Cell<usize>,
+}
+
+impl Meter {
+    fn new(budget: Budget) -> Self {
+        Meter {
+            budget,
+            calls: Cell::new(0),
+            bytes: Cell::new(0),
+            batches: Cell::new(0),
+        }
+    }
+
+    /// One call to the source that handed out `bytes` bytes.
+    fn charge_call(&self, bytes: usize) {
+        self.calls.set(self.calls.get() + 1);
+        self.bytes.set(self.bytes.get().saturating_add(bytes));
+        if self.calls.get() > self.budget.calls || self.bytes.get() > self.budget.bytes {
+            self.exceeded();
+        }
+    }
+
+    /// One batch yielded by the reader.
+    fn charge_batch(&self) {
+        self.batches.set(self.batches.get() + 1);
+        if self.batches.get() > self.budget.batches {
+            self.exceeded();
+        }
+    }
+
+    fn is_over(&self) -> bool {
+        self.calls.get() > self.budget.calls
+            || self.bytes.get() > self.budget.bytes
+            || self.batches.get() > self.budget.batches
+    }
+
+    fn exceeded(&self) -> ! {
+        panic!(
+            "WORK BOUND exceeded: {} source calls, {} bytes, {} batches; budget {:?}",
+            self.calls.get(),
+            self.bytes.get(),
+            self.batches.get(),
+            self.budget
+        );
+    }
+}
+
+/// A source (an `io::Read`, an `InputStream` or a `RandomAccessFile`) whose every call
+/// is charged to a [`Meter`].
+struct Counted<'m, S> {
+    inner: S,
+    meter: &'m Meter,
+}
+
+impl<S: Read> Read for Counted<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let r = self.inner.read(buf);
+        self.meter.charge_call(*r.as_ref().unwrap_or(&0));
+        r
+    }
+}
+
+impl<S: InputStream> InputStream for Counted<'_, S> {
+    fn read_buffer(&mut self, len: usize) -> io::Result<Buffer> {
+        let r = self.inner.read_buffer(len);
+        self.meter.charge_call(r.as_ref().map_or(0, Buffer::len));
+        r
+    }
+
+    fn is_zero_copy(&self) -> bool {
+        self.inner.is_zero_copy()
+    }
+}
+
+impl<S: RandomAccessFile> RandomAccessFile for Counted<'_, S> {
+    fn size(&self) -> io::Result<u64> {
+        self.meter.charge_call(0);
+        self.inner.size()
+    }
+
+    fn read_at(&self, offset: u64, len: usize) -> io::Result<Buffer> {
+        let r = self.inner.read_at(offset, len);
+        self.meter.charge_call(r.as_ref().map_or(0, Buffer::len));
+        r
+    }
+
+    fn is_zero_copy(&self) -> bool {
+        self.inner.is_zero_copy()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
 // Reading.
 
 fn options() -> IpcReadOptions {
     IpcReadOptions::default().with_max_message_size(MAX_MESSAGE_SIZE)
 }
 
-fn read_stream(bytes: &Buffer) -> Result<usize, quiver::Error> {
-    let reader = StreamReader::try_new_with_options(BufferReader::new(bytes.clone()), options())?;
-    let mut n = 0;
-    for batch in reader {
-        for col in batch?.columns() {
-            col.validate_full()?;
-        }
-        n += 1;
-    }
-    Ok(n)
-}
-
-fn read_stream_io(bytes: &Buffer) -> Result<usize, quiver::Error> {
-    let source = ReadInputStream::new(bytes.as_slice());
+/// Every batch of a stream, fully validated, each charged to `meter`.
+fn read_all<S: InputStream>(source: S, meter: &Meter) -> Result<usize, quiver::Error> {
     let reader = StreamReader::try_new_with_options(source, options())?;
     let mut n = 0;
     for batch in reader {
+        meter.charge_batch();
         for col in batch?.columns() {
             col.validate_full()?;
         }
@@ -607,9 +728,30 @@ fn read_stream_io(bytes: &Buffer) -> Result<usize, quiver::Error> {
     Ok(n)
 }
 
-fn read_file(bytes: &Buffer) -> Result<usize, quiver::Error> {
-    let reader = FileReader::try_new_with_options(bytes.clone(), options())?;
+fn read_stream(bytes: &Buffer, meter: &Meter) -> Result<usize, quiver::Error> {
+    let source = Counted {
+        inner: BufferReader::new(bytes.clone()),
+        meter,
+    };
+    read_all(source, meter)
+}
+
+fn read_stream_io(bytes: &Buffer, meter: &Meter) -> Result<usize, quiver::Error> {
+    let source = Counted {
+        inner: bytes.as_slice(),
+        meter,
+    };
+    read_all(ReadInputStream::new(source), meter)
+}
+
+fn read_file(bytes: &Buffer, meter: &Meter) -> Result<usize, quiver::Error> {
+    let source = Counted {
+        inner: bytes.clone(),
+        meter,
+    };
+    let reader = FileReader::try_new_with_options(source, options())?;
     for i in 0..reader.num_record_batches() {
+        meter.charge_batch();
         for col in reader.get_batch(i)?.columns() {
             col.validate_full()?;
         }
@@ -617,7 +759,7 @@ fn read_file(bytes: &Buffer) -> Result<usize, quiver::Error> {
     Ok(reader.num_record_batches())
 }
 
-type Reader = fn(&Buffer) -> Result<usize, quiver::Error>;
+type Reader = fn(&Buffer, &Meter) -> Result<usize, quiver::Error>;
 const READERS: [(&str, Reader); 3] = [
     ("StreamReader/BufferReader", read_stream),
     ("StreamReader/io::Read", read_stream_io),
@@ -670,15 +812,6 @@ fn install_quiet_hook() {
 // ---------------------------------------------------------------------------------------
 // The test.
 
-fn arrow_testing() -> Option<PathBuf> {
-    let dir = std::env::var_os("QUIVER_ARROW_TESTING")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/arrow-testing")
-        });
-    dir.is_dir().then_some(dir)
-}
-
 fn golden_files(root: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let Ok(producers) = std::fs::read_dir(root.join("arrow-ipc-stream/integration")) else {
@@ -703,18 +836,31 @@ fn golden_files(root: &Path) -> Vec<PathBuf> {
 
 #[derive(Debug, Default)]
 struct Totals {
+    files: usize,
     inputs: usize,
     ok: usize,
     rejected: usize,
     problems: Vec<String>,
     /// (peak live bytes, largest request, description) of the hungriest read.
     hungriest: (usize, usize, String),
+    /// (share of its budget in percent, description) of the busiest read.
+    busiest: (usize, String),
 }
 
-/// What each worker is reading right now, for the watchdog.
-type Current = Arc<Mutex<Option<(Instant, String)>>>;
+/// How much of its budget `meter` used, in percent (the largest of its three shares).
+fn budget_used(meter: &Meter) -> usize {
+    let b = meter.budget;
+    [
+        meter.calls.get() * 100 / b.calls,
+        meter.bytes.get() * 100 / b.bytes,
+        meter.batches.get() * 100 / b.batches,
+    ]
+    .into_iter()
+    .max()
+    .unwrap_or(0)
+}
 
-fn run_file(root: &Path, path: &Path, scale: usize, current: &Current, totals: &Mutex<Totals>) {
+fn run_file(root: &Path, path: &Path, scale: usize, totals: &Mutex<Totals>) {
     let name = path
         .strip_prefix(root)
         .unwrap_or(path)
@@ -728,10 +874,11 @@ fn run_file(root: &Path, path: &Path, scale: usize, current: &Current, totals: &
         "{name}: no message found by the structure walk"
     );
     let pristine = Buffer::from_vec(bytes.clone());
+    let meter = Meter::new(Budget::for_input(bytes.len()));
     let sane = if is_file {
-        read_file(&pristine)
+        read_file(&pristine, &meter)
     } else {
-        read_stream(&pristine)
+        read_stream(&pristine, &meter)
     };
     assert!(sane.is_ok(), "{name} does not read unmutated: {sane:?}");
     let mut rng = Rng::new(fnv(&name));
@@ -739,30 +886,31 @@ fn run_file(root: &Path, path: &Path, scale: usize, current: &Current, totals: &
     let (mut ok, mut rejected) = (0, 0);
     let mut problems = Vec::new();
     let mut hungriest = (0, 0, String::new());
+    let mut busiest = (0, String::new());
     for m in &muts {
         let input = Buffer::from_vec(m.apply(&bytes));
         for (rname, read) in READERS {
             let what = || format!("{name}, {}, via {rname}", m.describe(&bytes));
-            *current.lock().unwrap() = Some((Instant::now(), what()));
+            let meter = Meter::new(Budget::for_input(input.len()));
             let base = start_measuring();
-            let started = Instant::now();
-            let r = catch_unwind(AssertUnwindSafe(|| read(&input).is_ok()));
-            let elapsed = started.elapsed();
+            let r = catch_unwind(AssertUnwindSafe(|| read(&input, &meter).is_ok()));
             let (peak, largest) = measured(base);
-            *current.lock().unwrap() = None;
+            let message = || {
+                LAST_PANIC
+                    .with(|p| p.borrow_mut().take())
+                    .unwrap_or_else(|| "(no message captured)".into())
+            };
             match r {
                 Ok(true) => ok += 1,
                 Ok(false) => rejected += 1,
-                Err(_) => problems.push(format!(
-                    "PANIC on {}: {}",
-                    what(),
-                    LAST_PANIC
-                        .with(|p| p.borrow_mut().take())
-                        .unwrap_or_else(|| "(no message captured)".into())
-                )),
+                Err(_) if meter.is_over() => {
+                    problems.push(format!("UNBOUNDED WORK on {}: {}", what(), message()));
+                }
+                Err(_) => problems.push(format!("PANIC on {}: {}", what(), message())),
             }
-            if elapsed > READ_TIME_LIMIT {
-                problems.push(format!("SLOW ({elapsed:?}) on {}", what()));
+            let used = budget_used(&meter);
+            if used > busiest.0 {
+                busiest = (used, what());
             }
             if peak > PER_READ_LIMIT || largest > PER_READ_LIMIT {
                 problems.push(format!(
@@ -778,6 +926,7 @@ fn run_file(root: &Path, path: &Path, scale: usize, current: &Current, totals: &
         }
     }
     let mut t = totals.lock().unwrap();
+    t.files += 1;
     t.inputs += muts.len();
     t.ok += ok;
     t.rejected += rejected;
@@ -785,22 +934,65 @@ fn run_file(root: &Path, path: &Path, scale: usize, current: &Current, totals: &
     if hungriest.0.max(hungriest.1) > t.hungriest.0.max(t.hungriest.1) {
         t.hungriest = hungriest;
     }
+    if busiest.0 > t.busiest.0 {
+        t.busiest = busiest;
+    }
+}
+
+/// The work bound itself: a reader stuck at the end of its input and asking for more
+/// forever, or yielding batches forever, is stopped by the meter (on a thread of this
+/// test, so the panic hook keeps the message) instead of hanging the suite.
+fn assert_work_bound_stops_loops() {
+    let stuck = |body: fn(&Meter)| {
+        std::thread::Builder::new()
+            .name("mutation-work-bound".into())
+            .spawn(move || {
+                let meter = Meter::new(Budget::for_input(64));
+                let r = catch_unwind(AssertUnwindSafe(|| body(&meter)));
+                let message = LAST_PANIC
+                    .with(|p| p.borrow_mut().take())
+                    .unwrap_or_default();
+                (r.is_err() && meter.is_over(), message)
+            })
+            .expect("spawning a thread")
+            .join()
+            .expect("the work-bound check caught its panic")
+    };
+    let (stopped, message) = stuck(|meter| {
+        let mut source = Counted {
+            inner: BufferReader::new(Buffer::from_vec(vec![0u8; 64])),
+            meter,
+        };
+        loop {
+            let _ = source.read_buffer(8);
+        }
+    });
+    assert!(stopped, "{message}");
+    assert!(
+        message.contains(
+            "WORK BOUND exceeded: 97 source calls, 64 bytes, 0 batches; budget Budget { calls: \
+             96, bytes: 320, batches: 9 }"
+        ),
+        "{message}"
+    );
+    let (stopped, message) = stuck(|meter| {
+        loop {
+            meter.charge_batch();
+        }
+    });
+    assert!(stopped, "{message}");
+    assert!(
+        message.contains("WORK BOUND exceeded: 0 source calls, 0 bytes, 10 batches"),
+        "{message}"
+    );
 }
 
 #[test]
 fn mutated_golden_files_never_panic_hang_or_overallocate() {
-    let Some(root) = arrow_testing() else {
-        eprintln!(
-            "\n******** SKIP mutation: arrow-testing not found (set QUIVER_ARROW_TESTING) ********\n"
-        );
+    let Some(root) = quiver_testkit::require_arrow_testing("mutation") else {
         return;
     };
     let files = golden_files(&root);
-    assert!(
-        files.len() > 150,
-        "expected every golden .stream and .arrow_file, found {}",
-        files.len()
-    );
     // QUIVER_MUTATION_SCALE multiplies the random mutation counts (default 2: per file
     // 40 random truncations, 100 metadata and 100 body byte flips, ...).
     let scale = std::env::var("QUIVER_MUTATION_SCALE")
@@ -808,6 +1000,7 @@ fn mutated_golden_files_never_panic_hang_or_overallocate() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(2usize);
     install_quiet_hook();
+    assert_work_bound_stops_loops();
     let pool = default_memory_pool();
     let pool_before = pool.bytes_allocated();
 
@@ -816,11 +1009,8 @@ fn mutated_golden_files_never_panic_hang_or_overallocate() {
     let next = Arc::new(AtomicUsize::new(0));
     let totals = Arc::new(Mutex::new(Totals::default()));
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(1, 2));
-    let mut slots = Vec::new();
     let mut handles = Vec::new();
     for w in 0..workers {
-        let current: Current = Arc::new(Mutex::new(None));
-        slots.push(Arc::clone(&current));
         let (files, root, next, totals) = (
             Arc::clone(&files),
             Arc::clone(&root),
@@ -834,22 +1024,11 @@ fn mutated_golden_files_never_panic_hang_or_overallocate() {
                     loop {
                         let i = next.fetch_add(1, Ordering::SeqCst);
                         let Some(path) = files.get(i) else { break };
-                        run_file(&root, path, scale, &current, &totals);
+                        run_file(&root, path, scale, &totals);
                     }
                 })
                 .unwrap(),
         );
-    }
-    // The watchdog: a read that takes longer than the limit is a hang.
-    while !handles.iter().all(|h| h.is_finished()) {
-        std::thread::sleep(Duration::from_millis(50));
-        for slot in &slots {
-            if let Some((since, what)) = slot.lock().unwrap().as_ref()
-                && since.elapsed() > READ_TIME_LIMIT
-            {
-                panic!("HANG: a read has run for over {READ_TIME_LIMIT:?}: {what}");
-            }
-        }
     }
     for h in handles {
         h.join()
@@ -876,6 +1055,10 @@ fn mutated_golden_files_never_panic_hang_or_overallocate() {
         t.hungriest.1 >> 10,
         t.hungriest.2
     );
+    println!(
+        "mutation: busiest read used {}% of its work budget: {}",
+        t.busiest.0, t.busiest.1
+    );
     assert!(t.problems.is_empty(), "{}", t.problems.join("\n"));
     assert!(
         pool_peak < POOL_LIMIT,
@@ -886,4 +1069,5 @@ fn mutated_golden_files_never_panic_hang_or_overallocate() {
         pool_after, pool_before,
         "pool memory not given back after every read was dropped"
     );
+    quiver_testkit::expect_cases("mutation (golden files mutated)", t.files, 182);
 }

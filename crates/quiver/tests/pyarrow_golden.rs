@@ -9,9 +9,9 @@
 //! `Table.equals`. A case is skipped only when pyarrow itself cannot read the original
 //! (the reason is pyarrow's error).
 //!
-//! The golden files are found through `QUIVER_ARROW_TESTING`, by default
-//! `../shared/testdata/arrow-testing`; pyarrow through `QUIVER_PYTHON`. Without either
-//! the test prints a loud SKIP line and passes.
+//! The golden files (`QUIVER_ARROW_TESTING`) and pyarrow (`QUIVER_PYTHON`) are found
+//! through `quiver_testkit`; without either the test skips loudly, which under
+//! `CI=true` is a failure. At least 91 cases must pass.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -22,29 +22,8 @@ use quiver::ipc::{CompressionCodec, FileReader, FileWriter, IpcWriteOptions, Str
 use quiver::{RecordBatch, Schema, memory_map};
 use serde_json::{Value, json};
 
-fn testing_root() -> PathBuf {
-    match std::env::var_os("QUIVER_ARROW_TESTING") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/arrow-testing")
-        }
-    }
-}
-
-fn quiver_python() -> Option<PathBuf> {
-    std::env::var_os("QUIVER_PYTHON")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-}
-
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/golden_check.py")
-}
-
-fn skip(reason: &str) {
-    let line = format!("\n!!!!!!!!\nSKIP pyarrow golden: {reason}\n!!!!!!!!\n");
-    eprintln!("{line}");
-    println!("{line}");
 }
 
 /// Every golden `.arrow_file`, as (`producer/case`, path), sorted.
@@ -151,16 +130,21 @@ fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
 
 #[test]
 fn golden_files_rewritten_by_quiver_read_by_pyarrow() {
-    let root = testing_root();
-    let Some(files) = golden_files(&root) else {
-        skip(&format!(
-            "{} not found (set QUIVER_ARROW_TESTING)",
-            root.join("arrow-ipc-stream/integration").display()
-        ));
+    const SUITE: &str = "pyarrow golden";
+    let Some(root) = quiver_testkit::require_arrow_testing(SUITE) else {
         return;
     };
-    let Some(python) = quiver_python() else {
-        skip("QUIVER_PYTHON not set (run through cargo xtask test)");
+    let Some(files) = golden_files(&root) else {
+        quiver_testkit::skip(
+            SUITE,
+            &format!(
+                "{} not found",
+                root.join("arrow-ipc-stream/integration").display()
+            ),
+        );
+        return;
+    };
+    let Some(python) = quiver_testkit::require_python(SUITE) else {
         return;
     };
     assert!(!files.is_empty(), "no golden .arrow_file found");
@@ -244,4 +228,5 @@ fn golden_files_rewritten_by_quiver_read_by_pyarrow() {
         failures.len(),
         failures.join("\n\n")
     );
+    quiver_testkit::expect_cases(SUITE, passed, 91);
 }

@@ -14,8 +14,9 @@
 //! is a function of the global row index `i`, and column `k` (its position in [`ALL`])
 //! is null where `(i + k) % 4 == 3`.
 //!
-//! pyarrow is found through `QUIVER_PYTHON` (set by `cargo xtask test`); without it the
-//! pyarrow test prints a loud SKIP line and passes.
+//! pyarrow is found through `QUIVER_PYTHON` (set by `cargo xtask test`) by
+//! `quiver_testkit`; without it the pyarrow test skips loudly, which under `CI=true` is
+//! a failure. All 16 cases must pass both ways.
 
 use std::ffi::OsStr;
 use std::ops::Range;
@@ -634,12 +635,6 @@ fn no_panic<T>(what: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, S
 // Python
 // ---------------------------------------------------------------------------------
 
-fn quiver_python() -> Option<PathBuf> {
-    std::env::var_os("QUIVER_PYTHON")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-}
-
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/interop.py")
 }
@@ -789,9 +784,7 @@ struct CaseResult {
 
 #[test]
 fn pyarrow_interop_both_ways() {
-    let Some(python) = quiver_python() else {
-        eprintln!("SKIP pyarrow interop: QUIVER_PYTHON not set (run through cargo xtask test)");
-        println!("SKIP pyarrow interop: QUIVER_PYTHON not set (run through cargo xtask test)");
+    let Some(python) = quiver_testkit::require_python("pyarrow interop") else {
         return;
     };
 
@@ -853,6 +846,8 @@ fn pyarrow_interop_both_ways() {
         failures.len(),
         failures.join("\n\n")
     );
+    quiver_testkit::expect_cases("pyarrow interop, Quiver->pyarrow", q2p_passed, 16);
+    quiver_testkit::expect_cases("pyarrow interop, pyarrow->Quiver", p2q_passed, 16);
 }
 
 /// Without Python: every case survives a Quiver write and read, in both formats, so a

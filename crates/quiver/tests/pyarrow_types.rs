@@ -29,8 +29,8 @@
 //!    cases the file must carry deltas). A Quiver read bug thus shows up as an
 //!    inequality in pyarrow.
 //!
-//! pyarrow is found through `QUIVER_PYTHON`; without it the test prints a loud SKIP
-//! line and passes.
+//! pyarrow is found through `QUIVER_PYTHON` by `quiver_testkit`; without it the test
+//! skips loudly, which under `CI=true` is a failure. At least 87 cases must run.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -41,20 +41,8 @@ use quiver::ipc::{FileReader, FileWriter, IpcWriteOptions, StreamReader, StreamW
 use quiver::{Buffer, BufferReader, RecordBatch, SchemaRef, memory_map};
 use serde_json::{Value, json};
 
-fn quiver_python() -> Option<PathBuf> {
-    std::env::var_os("QUIVER_PYTHON")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-}
-
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/types_check.py")
-}
-
-fn skip(reason: &str) {
-    let line = format!("\n!!!!!!!!\nSKIP pyarrow types: {reason}\n!!!!!!!!\n");
-    eprintln!("{line}");
-    println!("{line}");
 }
 
 /// Runs `types_check.py args…`; Ok(stdout) on success, else status, stderr and stdout.
@@ -360,8 +348,7 @@ fn quiver_case(case: &Value, dir: &Path) -> (Vec<Value>, usize, Vec<String>) {
 
 #[test]
 fn pyarrow_writes_every_type_quiver_reads_and_rewrites_it() {
-    let Some(python) = quiver_python() else {
-        skip("QUIVER_PYTHON not set (run through cargo xtask test)");
+    let Some(python) = quiver_testkit::require_python("pyarrow types") else {
         return;
     };
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -459,4 +446,5 @@ fn pyarrow_writes_every_type_quiver_reads_and_rewrites_it() {
             .collect::<Vec<_>>()
             .join("\n\n")
     );
+    quiver_testkit::expect_cases("pyarrow types", cases.len(), 87);
 }
