@@ -29,6 +29,12 @@ use clap::{Parser, Subcommand};
                   write options. Use '-' for standard input or standard output."
 )]
 struct Cli {
+    /// Accept decimals with more digits than their precision, date64 values that are not
+    /// whole days and times outside one day (Arrow C++'s full validation refuses them,
+    /// and so does Quiver by default; some old producers wrote them). They are carried
+    /// over unchanged.
+    #[arg(long, global = true)]
+    no_value_range_checks: bool,
     /// What to do.
     #[command(subcommand)]
     command: Command,
@@ -57,9 +63,15 @@ fn main() -> ExitCode {
     // On a usage error (or --help / --version) clap prints its message and exits with
     // its own code.
     let cli = Cli::parse();
+    let read_options =
+        quiver::ipc::IpcReadOptions::default().with_value_range_checks(!cli.no_value_range_checks);
     let result = match &cli.command {
-        Command::FileToStream { input, output } => cmd::convert::file_to_stream(input, output),
-        Command::StreamToFile { input, output } => cmd::convert::stream_to_file(input, output),
+        Command::FileToStream { input, output } => {
+            cmd::convert::file_to_stream(input, output, read_options)
+        }
+        Command::StreamToFile { input, output } => {
+            cmd::convert::stream_to_file(input, output, read_options)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

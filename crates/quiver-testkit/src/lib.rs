@@ -38,6 +38,48 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+/// The golden cases (`producer/case`) whose values break their types' ranges: decimals
+/// with more digits than their precision and date64 values that are not whole days,
+/// written by the 0.14.1 and 1.0.0 generators. Arrow C++'s full validation refuses
+/// them, and so does a default Quiver read; tests read them with
+/// `IpcReadOptions::with_value_range_checks(false)` and check that the default refuses.
+pub const GOLDEN_OUT_OF_RANGE: &[&str] = &[
+    "0.14.1/generated_datetime",
+    "0.14.1/generated_decimal",
+    "1.0.0-bigendian/generated_datetime",
+    "1.0.0-bigendian/generated_decimal",
+    "1.0.0-bigendian/generated_decimal256",
+    "1.0.0-littleendian/generated_datetime",
+    "1.0.0-littleendian/generated_decimal",
+    "1.0.0-littleendian/generated_decimal256",
+];
+
+/// Whether a golden file's path (or `producer/case` name) is one of
+/// [`GOLDEN_OUT_OF_RANGE`].
+///
+/// ```
+/// use std::path::Path;
+/// use quiver_testkit::golden_out_of_range;
+/// assert!(golden_out_of_range(Path::new("x/integration/0.14.1/generated_decimal.stream")));
+/// assert!(!golden_out_of_range(Path::new("x/integration/cpp-21.0.0/generated_decimal.stream")));
+/// ```
+pub fn golden_out_of_range(path: &std::path::Path) -> bool {
+    let case = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(|n| n.split('.').next().unwrap_or(n));
+    let producer = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str());
+    match (producer, case) {
+        (Some(producer), Some(case)) => GOLDEN_OUT_OF_RANGE
+            .iter()
+            .any(|listed| listed.split_once('/') == Some((producer, case))),
+        _ => false,
+    }
+}
+
 /// The environment variable naming the arrow-testing checkout.
 pub const ARROW_TESTING_VAR: &str = "QUIVER_ARROW_TESTING";
 /// The environment variable naming a Python interpreter that has pyarrow and numpy.

@@ -544,7 +544,7 @@ fn wide_batch() -> RecordBatch {
         fsl,
         large_list,
         Array::from_primitive::<i128>(
-            DataType::Decimal128(20, 3),
+            DataType::Decimal128(38, 3),
             [Some(12345), None, Some(-1), Some(i128::MAX / 7), Some(0)],
         )
         .unwrap(),

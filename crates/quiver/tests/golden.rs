@@ -14,7 +14,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use quiver::ipc::json::{JsonError, JsonFile, read_json_file};
-use quiver::ipc::{FileReader, FileWriter, StreamReader, StreamWriter};
+use quiver::ipc::{FileReader, FileWriter, IpcReadOptions, StreamReader, StreamWriter};
 use std::sync::Arc;
 
 use quiver::{Array, Buffer, BufferReader, DataType, Field, RecordBatch, Schema};
@@ -293,8 +293,35 @@ fn canonical_json(json: &JsonFile) -> JsonFile {
     }
 }
 
-fn read_file_format(buf: Buffer, json: &JsonFile) -> Result<(), Outcome> {
-    let reader = FileReader::try_new(buf).map_err(|e| ipc_outcome("arrow_file", e))?;
+/// The read options for a golden case: the default, except for the cases listed in
+/// `GOLDEN_OUT_OF_RANGE`, whose values break their types' ranges.
+fn options_for(dir: &Path, case: &str) -> IpcReadOptions {
+    let out_of_range = quiver_testkit::golden_out_of_range(&dir.join(case));
+    IpcReadOptions::default().with_value_range_checks(!out_of_range)
+}
+
+/// For a case listed in `GOLDEN_OUT_OF_RANGE`: a default read of its file must refuse
+/// it for a value outside its type's range (else the list is wrong).
+fn refused_for_value_ranges(file: Buffer, json: &JsonFile) -> Result<(), Outcome> {
+    match read_file_format(file, json, IpcReadOptions::default()) {
+        Err(Outcome::Fail(m))
+            if m.contains("which has more than") || m.contains("which is not a whole day") =>
+        {
+            Ok(())
+        }
+        Err(Outcome::Fail(m)) => Err(Outcome::Fail(format!(
+            "listed in GOLDEN_OUT_OF_RANGE, but a default read fails otherwise: {m}"
+        ))),
+        _ => Err(Outcome::Fail(
+            "listed in GOLDEN_OUT_OF_RANGE, but a default read accepts it: remove it from the list"
+                .into(),
+        )),
+    }
+}
+
+fn read_file_format(buf: Buffer, json: &JsonFile, options: IpcReadOptions) -> Result<(), Outcome> {
+    let reader =
+        FileReader::try_new_with_options(buf, options).map_err(|e| ipc_outcome("arrow_file", e))?;
     if reader.schema().as_ref() != &json.schema {
         return Err(Outcome::Fail(format!(
             "arrow_file: {}",
@@ -316,9 +343,13 @@ fn read_file_format(buf: Buffer, json: &JsonFile) -> Result<(), Outcome> {
 }
 
 /// Reads the `.stream`; returns a note when it matched only with canonical map names.
-fn read_stream_format(buf: Buffer, json: &JsonFile) -> Result<Option<String>, Outcome> {
-    let mut reader =
-        StreamReader::try_new(BufferReader::new(buf)).map_err(|e| ipc_outcome("stream", e))?;
+fn read_stream_format(
+    buf: Buffer,
+    json: &JsonFile,
+    options: IpcReadOptions,
+) -> Result<Option<String>, Outcome> {
+    let mut reader = StreamReader::try_new_with_options(BufferReader::new(buf), options)
+        .map_err(|e| ipc_outcome("stream", e))?;
     let canonical;
     let mut note = None;
     let mut json = json;
@@ -380,10 +411,16 @@ fn run_case(dir: &Path, case: &str) -> Outcome {
         Ok(b) => b,
         Err(o) => return o,
     };
-    if let Err(o) = read_file_format(file, &json) {
+    let options = options_for(dir, case);
+    if !options.value_range_checks()
+        && let Err(o) = refused_for_value_ranges(file.clone(), &json)
+    {
         return o;
     }
-    match read_stream_format(stream, &json) {
+    if let Err(o) = read_file_format(file, &json, options.clone()) {
+        return o;
+    }
+    match read_stream_format(stream, &json, options) {
         Err(o) => o,
         Ok(note) => Outcome::Pass(Box::new(json), note),
     }
@@ -422,7 +459,8 @@ fn run_all(suite: &str, verbose: bool) -> Option<(Vec<Passed>, Vec<String>)> {
                     }
                     // A listed case must still hit "unsupported" somewhere: on re-writing.
                     if UNSUPPORTED.contains(&name.as_str())
-                        && !round_trip(&json).is_err_and(|m| is_unsupported(&m))
+                        && !round_trip(&json, options_for(&dir, &case))
+                            .is_err_and(|m| is_unsupported(&m))
                     {
                         fails += 1;
                         failures.push(listed_but_supported(&name));
@@ -465,8 +503,11 @@ fn run_all(suite: &str, verbose: bool) -> Option<(Vec<Passed>, Vec<String>)> {
     }
     if verbose {
         eprintln!(
-            "golden total: {n_pass} passed, {n_unsupported} listed as unsupported, {} failed",
-            failures.len()
+            "golden total: {n_pass} passed, {n_unsupported} listed as unsupported, {} failed; \
+             {} of the passed break their types' value ranges (GOLDEN_OUT_OF_RANGE): a default \
+             read refuses them, and they pass with value range checks off",
+            failures.len(),
+            quiver_testkit::GOLDEN_OUT_OF_RANGE.len()
         );
     }
     Some((passed, failures))
@@ -491,14 +532,15 @@ fn golden_files_match_their_json() {
     );
 }
 
-fn round_trip(json: &JsonFile) -> Result<(), String> {
+fn round_trip(json: &JsonFile, options: IpcReadOptions) -> Result<(), String> {
     let mut w =
         FileWriter::try_new(Vec::new(), &json.schema).map_err(|e| format!("file writer: {e}"))?;
     for b in &json.batches {
         w.write(b).map_err(|e| format!("file write: {e}"))?;
     }
     let bytes = w.close().map_err(|e| format!("file close: {e}"))?;
-    let r = FileReader::try_new(Buffer::from(bytes)).map_err(|e| format!("file reread: {e}"))?;
+    let r = FileReader::try_new_with_options(Buffer::from(bytes), options.clone())
+        .map_err(|e| format!("file reread: {e}"))?;
     if r.schema().as_ref() != &json.schema {
         return Err(format!(
             "file: {}",
@@ -519,7 +561,7 @@ fn round_trip(json: &JsonFile) -> Result<(), String> {
         w.write(b).map_err(|e| format!("stream write: {e}"))?;
     }
     let bytes = w.close().map_err(|e| format!("stream close: {e}"))?;
-    let r = StreamReader::try_new(BufferReader::new(Buffer::from(bytes)))
+    let r = StreamReader::try_new_with_options(BufferReader::new(Buffer::from(bytes)), options)
         .map_err(|e| format!("stream reread: {e}"))?;
     if r.schema().as_ref() != &json.schema {
         return Err(format!(
@@ -544,7 +586,8 @@ fn golden_files_round_trip_through_our_writers() {
     let (mut failures, mut unsupported) = (Vec::new(), Vec::new());
     for (folder, case, json) in &passed {
         let name = format!("{folder}/{case}");
-        let r = catch_unwind(AssertUnwindSafe(|| round_trip(json)))
+        let options = options_for(Path::new(folder), case);
+        let r = catch_unwind(AssertUnwindSafe(|| round_trip(json, options)))
             .unwrap_or_else(|p| Err(format!("panicked: {}", panic_message(&*p))));
         match r {
             Ok(()) => {}

@@ -103,6 +103,17 @@ fn bytes(rng: &mut Rng, len: usize) -> Vec<u8> {
     (0..len).map(|_| rng.next() as u8).collect()
 }
 
+/// Units of `unit` in one day.
+fn day_units(unit: quiver::TimeUnit) -> i64 {
+    86_400
+        * match unit {
+            quiver::TimeUnit::Second => 1,
+            quiver::TimeUnit::Millisecond => 1_000,
+            quiver::TimeUnit::Microsecond => 1_000_000,
+            quiver::TimeUnit::Nanosecond => 1_000_000_000,
+        }
+}
+
 /// An array of `n` slots of `dt` with random values and nulls.
 fn gen_array(dt: &DataType, nullable: bool, n: usize, rng: &mut Rng) -> Array {
     use DataType::*;
@@ -117,16 +128,41 @@ fn gen_array(dt: &DataType, nullable: bool, n: usize, rng: &mut Rng) -> Array {
         ),
         Int8 => prim(dt, &valid, rng, |r| r.next() as i8),
         Int16 => prim(dt, &valid, rng, |r| r.next() as i16),
-        Int32 | Date32 | Time32(_) | Interval(IntervalUnit::YearMonth) | Decimal32(..) => {
+        // Values stay inside their types' ranges (decimal digits, whole-day date64,
+        // times within a day), which readers check by default.
+        Decimal32(p, _) => {
+            let limit = 10i64.pow(u32::from(*p));
+            prim(dt, &valid, rng, |r| ((r.next() as i64) % limit) as i32)
+        }
+        Decimal64(p, _) => {
+            let limit = 10i64.checked_pow(u32::from(*p)).unwrap_or(i64::MAX);
+            prim(dt, &valid, rng, |r| (r.next() as i64) % limit)
+        }
+        Decimal128(p, _) => {
+            let limit = 10i128.pow(u32::from(*p));
+            prim(dt, &valid, rng, |r| r.i128() % limit)
+        }
+        Date64 => prim(dt, &valid, rng, |r| {
+            (r.next() as i64 % 1_000_000) * 86_400_000
+        }),
+        Time32(unit) => {
+            let day = day_units(*unit);
+            prim(dt, &valid, rng, |r| {
+                (r.next() as i64).rem_euclid(day) as i32
+            })
+        }
+        Time64(unit) => {
+            let day = day_units(*unit);
+            prim(dt, &valid, rng, |r| (r.next() as i64).rem_euclid(day))
+        }
+        Int32 | Date32 | Interval(IntervalUnit::YearMonth) => {
             prim(dt, &valid, rng, |r| r.next() as i32)
         }
-        Int64 | Date64 | Time64(_) | Timestamp(..) | Duration(_) | Decimal64(..) => {
-            prim(dt, &valid, rng, |r| r.next() as i64)
-        }
+        Int64 | Timestamp(..) | Duration(_) => prim(dt, &valid, rng, |r| r.next() as i64),
         // Day-time intervals are (days: i32, millis: i32) pairs: 8 bytes as one i64.
         Interval(IntervalUnit::DayTime) => prim(dt, &valid, rng, |r| r.next() as i64),
         // Month-day-nano intervals (i32, i32, i64) and decimal128: 16 bytes as one i128.
-        Interval(IntervalUnit::MonthDayNano) | Decimal128(..) => prim(dt, &valid, rng, Rng::i128),
+        Interval(IntervalUnit::MonthDayNano) => prim(dt, &valid, rng, Rng::i128),
         UInt8 => prim(dt, &valid, rng, |r| r.next() as u8),
         UInt16 => prim(dt, &valid, rng, |r| r.next() as u16),
         UInt32 => prim(dt, &valid, rng, |r| r.next() as u32),
@@ -178,13 +214,12 @@ fn gen_array(dt: &DataType, nullable: bool, n: usize, rng: &mut Rng) -> Array {
                 .build()
                 .expect("fixed size list array")
         }
-        Decimal256(..) => {
-            let raw: Vec<u8> = (0..n * 32).map(|_| rng.next() as u8).collect();
-            ArrayData::new(dt.clone(), n)
-                .nulls(bitmap(&valid))
-                .buffers(vec![Buffer::from_vec(raw)])
-                .build()
-                .expect("decimal256 array")
+        Decimal256(p, _) => {
+            // Any 128-bit value within the precision, sign-extended to 256 bits.
+            let limit = 10i128.pow(u32::from((*p).min(38)));
+            prim(dt, &valid, rng, |r| {
+                quiver::i256::from_i128(r.i128() % limit)
+            })
         }
         Utf8View | BinaryView => gen_views(dt, &valid, rng),
         Dictionary { index, value, .. } => {

@@ -114,7 +114,7 @@ fn decimal256_reads_at_any_alignment() {
 fn decimal128_from_ipc_at_both_alignments() {
     let decimals = Array::from_primitive(
         DataType::Decimal128(20, 3),
-        vec![Some(1_000i128), None, Some(-987_654_321_000_000_000_000)],
+        vec![Some(1_000i128), None, Some(-98_765_432_100_000_000_000)],
     )
     .unwrap();
     let mut misaligned_seen = false;
@@ -136,7 +136,7 @@ fn decimal128_from_ipc_at_both_alignments() {
         misaligned_seen |= view.values().is_none();
         assert_eq!(
             view.iter().collect::<Vec<_>>(),
-            vec![Some(1_000), None, Some(-987_654_321_000_000_000_000)]
+            vec![Some(1_000), None, Some(-98_765_432_100_000_000_000)]
         );
     }
     assert!(

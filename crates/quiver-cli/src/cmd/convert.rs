@@ -2,7 +2,7 @@
 //! file and streaming formats.
 //!
 //! Neither command copies bytes: every batch is decoded and validated by the library's
-//! readers (default read options) and encoded again by its writers (default write
+//! readers (default read options, unless `--no-value-range-checks` relaxes them) and encoded again by its writers (default write
 //! options: metadata V5, continuation markers, no compression). The schema, its
 //! metadata, field metadata, batch boundaries and per-batch custom metadata are kept.
 //! Batches are converted one at a time, so memory use is one batch, not the whole input.
@@ -16,7 +16,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use quiver::ipc::{FileReader, FileWriter, StreamReader, StreamWriter};
+use quiver::ipc::{FileReader, FileWriter, IpcReadOptions, StreamReader, StreamWriter};
 use quiver::{Buffer, InputStream, MemoryMappedFile, ReadInputStream};
 
 use super::CliError;
@@ -25,13 +25,17 @@ use super::CliError;
 const FILE_MAGIC: &[u8] = b"ARROW1";
 
 /// Converts the Arrow IPC file `input` into an Arrow IPC stream at `output`.
-pub fn file_to_stream(input: &Path, output: &Path) -> Result<(), CliError> {
+pub fn file_to_stream(
+    input: &Path,
+    output: &Path,
+    options: IpcReadOptions,
+) -> Result<(), CliError> {
     let read_error = |e: &dyn Display| read_error("file", input, e);
     let write_error = |e: &dyn Display| write_error("stream", output, e);
 
     let bytes = open_random_access(input).map_err(|e| read_error(&e))?;
     // The library's error already says when the input looks like a stream.
-    let reader = FileReader::try_new(bytes).map_err(|e| read_error(&e))?;
+    let reader = FileReader::try_new_with_options(bytes, options).map_err(|e| read_error(&e))?;
     let (target, sink) = Output::create(output).map_err(|e| write_error(&e))?;
     let mut writer = StreamWriter::try_new(sink, reader.schema()).map_err(|e| write_error(&e))?;
     for i in 0..reader.num_record_batches() {
@@ -43,7 +47,11 @@ pub fn file_to_stream(input: &Path, output: &Path) -> Result<(), CliError> {
 }
 
 /// Converts the Arrow IPC stream `input` into an Arrow IPC file at `output`.
-pub fn stream_to_file(input: &Path, output: &Path) -> Result<(), CliError> {
+pub fn stream_to_file(
+    input: &Path,
+    output: &Path,
+    options: IpcReadOptions,
+) -> Result<(), CliError> {
     let write_error = |e: &dyn Display| write_error("file", output, e);
 
     let mut source = open_stream(input).map_err(|e| read_error("stream", input, &e))?;
@@ -61,7 +69,8 @@ pub fn stream_to_file(input: &Path, output: &Path) -> Result<(), CliError> {
         read_error("stream", input, &format_args!("{e}{hint}"))
     };
 
-    let mut reader = StreamReader::try_new(source.stream.as_mut()).map_err(|e| read_error(&e))?;
+    let mut reader = StreamReader::try_new_with_options(source.stream.as_mut(), options)
+        .map_err(|e| read_error(&e))?;
     let (target, sink) = Output::create(output).map_err(|e| write_error(&e))?;
     let mut writer = FileWriter::try_new(sink, reader.schema()).map_err(|e| write_error(&e))?;
     while let Some(batch) = reader.next_batch().map_err(|e| read_error(&e))? {
