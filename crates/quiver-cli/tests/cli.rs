@@ -564,15 +564,15 @@ fn round_trip(
         } else {
             &all[..]
         };
-        let out = run(&args, None);
+        let out = run(args, None);
         if !out.status.success() {
             // Whatever the reason, the failure itself must be clean.
-            let line = assert_clean_failure(&args, &out);
-            assert!(!to.exists(), "OUT created\n{}", describe(&args, &out));
+            let line = assert_clean_failure(args, &out);
+            assert!(!to.exists(), "OUT created\n{}", describe(args, &out));
             return Err(if line.contains("not supported") {
                 Stop::Unsupported(line)
             } else {
-                Stop::Failed(describe(&args, &out))
+                Stop::Failed(describe(args, &out))
             });
         }
     }
