@@ -17,8 +17,8 @@
 //!    Quiver's streams to carry at least as many delta and replaced dictionaries as
 //!    pyarrow's.
 //!
-//! pyarrow is found through `QUIVER_PYTHON`. Without it the test fails when `CI` is
-//! `true` and otherwise prints a loud SKIP line and passes.
+//! pyarrow is found through `quiver_testkit` (`QUIVER_PYTHON`): without it the test
+//! fails under `CI=true` and is otherwise a loud, logged skip.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -159,18 +159,9 @@ fn quiver_case(case: &Value, dir: &Path) -> Result<Vec<Value>, String> {
 
 #[test]
 fn pyarrow_dictionaries_of_every_value_type_read_and_rewrite() {
-    let Some(python) = std::env::var_os("QUIVER_PYTHON").filter(|p| !p.is_empty()) else {
-        if std::env::var("CI").as_deref() == Ok("true") {
-            panic!(
-                "QUIVER_PYTHON is not set under CI=true: the pyarrow dictionary suite cannot be skipped"
-            );
-        }
-        let line = "\n!!!!!!!!\nSKIP pyarrow dictionaries: QUIVER_PYTHON not set (run through cargo xtask test)\n!!!!!!!!\n";
-        eprintln!("{line}");
-        println!("{line}");
+    let Some(python) = quiver_testkit::require_python("pyarrow dictionaries") else {
         return;
     };
-    let python = PathBuf::from(python);
     let dir = tempfile::tempdir().expect("a temporary directory");
     print!("{}", run_python(&python, &[Path::new("write"), dir.path()]));
     let manifest: Value = serde_json::from_slice(

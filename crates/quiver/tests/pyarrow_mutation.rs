@@ -26,8 +26,8 @@
 //! input of each class is saved there; a few are kept in `tests/data/mutation-regressions`
 //! and checked by the second test, which needs no pyarrow.
 //!
-//! pyarrow is found through `QUIVER_PYTHON`; without it the test panics under
-//! `CI=true`, and otherwise prints a loud SKIP line and passes.
+//! pyarrow is found through `quiver_testkit` (`QUIVER_PYTHON`): without it the test
+//! fails under `CI=true` and is otherwise a loud, logged skip.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -317,17 +317,9 @@ fn run_python(python: &Path, script: &str, args: &[&Path]) -> String {
 
 #[test]
 fn quiver_rewrites_of_corrupted_pyarrow_files_pass_pyarrow_full_validation() {
-    let Some(python) = std::env::var_os("QUIVER_PYTHON").filter(|p| !p.is_empty()) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "QUIVER_PYTHON is not set under CI=true: the pyarrow mutation test cannot be skipped"
-        );
-        let line = "\n!!!!!!!!\nSKIP pyarrow mutation: QUIVER_PYTHON not set (run through cargo xtask test)\n!!!!!!!!\n";
-        eprintln!("{line}");
-        println!("{line}");
+    let Some(python) = quiver_testkit::require_python("pyarrow mutation") else {
         return;
     };
-    let python = PathBuf::from(python);
     let scale: usize = std::env::var("QUIVER_MUTATION_SCALE")
         .ok()
         .and_then(|s| s.parse().ok())
