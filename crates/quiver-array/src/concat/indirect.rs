@@ -297,12 +297,12 @@ pub(super) fn dictionary(arrays: &[Array], data: ArrayData) -> Result<ArrayData>
     let mut out = MutableBuffer::with_capacity(data.len.saturating_mul(width));
     let mut base = 0usize;
     for (input, (a, d)) in arrays.iter().zip(&dictionaries).enumerate() {
-        for (i, raw) in slots(a, 0, width)?.chunks_exact(width).enumerate() {
+        for i in 0..a.len() {
             if a.is_null(i) {
                 out.extend_repeat(0, width);
                 continue;
             }
-            let k = read_index(index, raw)
+            let k = crate::values::raw_dict_index(a, i, index)
                 .and_then(|v| usize::try_from(v).ok())
                 .filter(|&k| k < d.len())
                 .ok_or_else(|| {
@@ -328,21 +328,6 @@ pub(super) fn dictionary(arrays: &[Array], data: ArrayData) -> Result<ArrayData>
         base += d.len();
     }
     Ok(data.buffers(vec![out.freeze()]).dictionary(Some(joined)))
-}
-
-/// A native-endian index of integer type `index`.
-fn read_index(index: &DataType, b: &[u8]) -> Option<i128> {
-    Some(match index {
-        DataType::Int8 => i128::from(i8::from_ne_bytes(b.try_into().ok()?)),
-        DataType::UInt8 => i128::from(u8::from_ne_bytes(b.try_into().ok()?)),
-        DataType::Int16 => i128::from(i16::from_ne_bytes(b.try_into().ok()?)),
-        DataType::UInt16 => i128::from(u16::from_ne_bytes(b.try_into().ok()?)),
-        DataType::Int32 => i128::from(i32::from_ne_bytes(b.try_into().ok()?)),
-        DataType::UInt32 => i128::from(u32::from_ne_bytes(b.try_into().ok()?)),
-        DataType::Int64 => i128::from(i64::from_ne_bytes(b.try_into().ok()?)),
-        DataType::UInt64 => i128::from(u64::from_ne_bytes(b.try_into().ok()?)),
-        _ => return None,
-    })
 }
 
 /// Appends `v` as an index of integer type `index`; `None` if it does not fit.
