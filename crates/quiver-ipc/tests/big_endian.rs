@@ -130,10 +130,16 @@ fn batch() -> RecordBatch {
         .flat_map(|v| v.to_ne_bytes())
         .collect();
     let d128 = fixed_width(DataType::Decimal128(38, 4), d128);
-    let d256 = [(-5i128, -1i128), (7, 0), (1, 1), (i128::MIN, i128::MAX)]
-        .iter()
-        .flat_map(|(lo, hi)| [lo.to_ne_bytes(), hi.to_ne_bytes()].concat())
-        .collect();
+    // The last value is about 2^247: both halves busy, still within 76 digits.
+    let d256 = [
+        (-5i128, -1i128),
+        (7, 0),
+        (1, 1),
+        (i128::MIN, i128::MAX >> 8),
+    ]
+    .iter()
+    .flat_map(|(lo, hi)| [lo.to_ne_bytes(), hi.to_ne_bytes()].concat())
+    .collect();
     let d256 = fixed_width(DataType::Decimal256(76, 5), d256);
     let mdn = [
         (1i32, -2i32, 3i64),
