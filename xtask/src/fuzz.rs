@@ -55,6 +55,21 @@ fn seed_corpus(fuzz_dir: &Path, target: &str) -> Result<usize> {
     let corpus = fuzz_dir.join("corpus").join(target);
     std::fs::create_dir_all(&corpus)
         .map_err(|e| format!("cannot create {}: {e}", corpus.display()))?;
+    if target == "extension_metadata" {
+        // One byte picks the extension name and storage, the rest is the metadata.
+        let seeds: [&[u8]; 5] = [
+            b"\x00{\"shape\":[2,3],\"dim_names\":[\"x\",\"y\"],\"permutation\":[1,0]}",
+            b"\x05{\"uniform_shape\":[null,3],\"dim_names\":[\"a\",\"b\"]}",
+            b"\x12{\"type_name\":\"geo\",\"vendor_name\":\"acme\"}",
+            b"\x0a",
+            b"\x00{\"shape\":[1e3,-0.5,\"\\u00e9\",[{}]],\"x\":true}",
+        ];
+        for (i, seed) in seeds.iter().enumerate() {
+            let dest = corpus.join(format!("seed-{i:04}"));
+            std::fs::write(&dest, seed).map_err(|e| format!("{}: {e}", dest.display()))?;
+        }
+        return Ok(read_dir(&corpus).len());
+    }
     let testing = std::env::var_os("QUIVER_ARROW_TESTING")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("../shared/testdata/arrow-testing"));
