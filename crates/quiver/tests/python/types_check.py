@@ -662,7 +662,8 @@ def check_one(item):
     return problems
 
 
-def check(checks_path, results_path):
+def check(checks_path, results_path, script="types_check.py"):
+    """Runs `check_one` on every item of the manifest; also used by dictionaries_check.py."""
     with open(checks_path, encoding="utf-8") as f:
         checks = json.load(f)["checks"]
     results = {}
@@ -670,11 +671,11 @@ def check(checks_path, results_path):
         try:
             results[item["label"]] = check_one(item)
         except Exception:  # noqa: BLE001 - never lose the other checks
-            results[item["label"]] = ["types_check.py raised:\n" + traceback.format_exc()]
+            results[item["label"]] = [f"{script} raised:\n" + traceback.format_exc()]
     with open(results_path, "w", encoding="utf-8") as f:
         json.dump(results, f, indent=1)
     failed = sum(1 for p in results.values() if p)
-    print(f"types_check.py: {len(results)} Quiver outputs checked, {failed} differ")
+    print(f"{script}: {len(results)} Quiver outputs checked, {failed} differ")
     return 0
 
 
