@@ -90,6 +90,11 @@ pub fn main(args: &[String]) -> Result<()> {
             "warnings",
         ])))
     });
+    step(&mut results, "cargo doc", || {
+        outcome(run(cargo()
+            .args(["doc", "--workspace", "--no-deps", "--all-features"])
+            .env("RUSTDOCFLAGS", "-D warnings")))
+    });
     step(&mut results, "codegen freshness", || {
         outcome(codegen::check())
     });
