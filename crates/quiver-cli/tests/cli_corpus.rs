@@ -4,8 +4,11 @@
 //! both) and a small deterministic set of mutated golden files (through both commands).
 //! Stream inputs are also fed through standard input (`-`), the copying path.
 //!
-//! For every run: exit code 0 or 1 — never 101 (a panic), another code or a signal, and
-//! no run longer than a minute. On 1: stderr is exactly one line starting with
+//! For every run: exit code 0 or 1 — never 101 (a panic), another code or a signal. Each
+//! run's work is bounded by OS resource limits on the child instead of a clock: 60
+//! CPU-seconds (`RLIMIT_CPU`, CPU time used, not time elapsed) and 1 GiB of writable
+//! memory (`RLIMIT_DATA`); a run stopped by one is reported as `UNBOUNDED WORK` with the
+//! input named. On 1: stderr is exactly one line starting with
 //! `quiver: `, mentioning neither "panicked" nor "RUST_BACKTRACE", and no output file is
 //! left. On 0: stderr is empty and the output reads back with the library, every batch
 //! fully valid and equal to what the library reads from the input.
@@ -14,19 +17,28 @@
 //! `../shared/testdata/arrow-testing` beside the workspace); without them the test skips
 //! loudly, which under `CI=true` is a failure. All 138 corpus files and 182 golden files
 //! must be found.
+//!
+//! The limits are set with `setrlimit` in the child between fork and exec, which needs
+//! `libc` (a dev-dependency); so this suite runs on Unix only.
 
-use std::io::{Read, Write};
+#![cfg(unix)]
+
+use std::io::{self, Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use quiver::ipc::{FileReader, StreamReader};
 use quiver::{Buffer, BufferReader, RecordBatch};
 
-/// The longest a single run may take.
-const RUN_LIMIT: Duration = Duration::from_secs(60);
+/// The work one run of the binary may do.
+const LIMITS: Limits = Limits {
+    cpu_seconds: 60,
+    memory: 1 << 30,
+};
 /// How many conversions run at once.
 const PARALLELISM: usize = 2;
 /// How many mutated golden files (`QUIVER_CLI_MUTATED` overrides).
@@ -136,27 +148,158 @@ struct Job {
     label: String,
 }
 
-/// Waits for `child` at most `limit`, collecting its stderr; kills it past the limit.
-fn wait_limited(mut child: Child, limit: Duration) -> Option<(ExitStatus, String)> {
-    let mut stderr = child.stderr.take().expect("a stderr pipe");
-    let reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stderr.read_to_end(&mut s);
-        String::from_utf8_lossy(&s).into_owned()
-    });
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("waiting for quiver") {
-            return Some((status, reader.join().unwrap_or_default()));
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(2));
+// ---------------------------------------------------------------------------------------
+// Bounding a child's work with resource limits.
+
+/// Resource limits for a child process: work, not elapsed time.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// CPU time (user and system), in seconds: the child gets `SIGXCPU` when it has used
+    /// this much and `SIGKILL` one CPU-second later (in case it survives `SIGXCPU`).
+    cpu_seconds: u64,
+    /// Private writable memory (heap and anonymous maps), in bytes: past it allocations
+    /// fail, which aborts a Rust program.
+    memory: u64,
+}
+
+/// What one run used: CPU time and peak resident memory.
+#[derive(Debug, Clone, Copy, Default)]
+struct Usage {
+    cpu: Duration,
+    max_rss: u64,
+}
+
+/// How a limited run ended.
+#[derive(Debug)]
+struct Ended {
+    status: ExitStatus,
+    stderr: String,
+    usage: Usage,
+}
+
+/// Runs `command` under `limits`, with `stdin` (if any) fed through a pipe, stdout
+/// discarded and stderr collected.
+fn run_limited(mut command: Command, limits: Limits, stdin: Option<Vec<u8>>) -> Ended {
+    let rlimit = |soft: u64, hard: u64| libc::rlimit {
+        rlim_cur: soft as libc::rlim_t,
+        rlim_max: hard as libc::rlim_t,
+    };
+    // Built here, so the child only reads them.
+    let rlimits = [
+        (
+            libc::RLIMIT_CPU,
+            rlimit(limits.cpu_seconds, limits.cpu_seconds + 1),
+        ),
+        (libc::RLIMIT_DATA, rlimit(limits.memory, limits.memory)),
+        // No core file when SIGXCPU or an abort ends the child.
+        (libc::RLIMIT_CORE, rlimit(0, 0)),
+    ];
+    // SAFETY: the closure runs in the forked child before exec, where only
+    // async-signal-safe calls are allowed (another thread of this test may have held a
+    // lock, e.g. the allocator's, at the fork). It allocates nothing and takes no lock:
+    // it reads the array above, which was moved in by value, calls `setrlimit` — in
+    // glibc and musl a bare system call (prlimit64/setrlimit) that touches only its
+    // arguments and `errno` — and builds an `io::Error` from `errno`, which is a plain
+    // integer and does not allocate.
+    unsafe {
+        command.pre_exec(move || {
+            for (resource, limit) in &rlimits {
+                if libc::setrlimit(*resource, limit) != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    command
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    #[expect(
+        clippy::zombie_processes,
+        reason = "reaped by `wait4` in `wait_with_usage`, which also reports what it used"
+    )]
+    let mut child = command.spawn().expect("starting a child process");
+    if let Some(bytes) = stdin {
+        let mut pipe = child.stdin.take().expect("a stdin pipe");
+        // A writer thread, so a child that stops reading early cannot block the test.
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        });
+    }
+    let mut stderr = Vec::new();
+    let _ = child
+        .stderr
+        .take()
+        .expect("a stderr pipe")
+        .read_to_end(&mut stderr);
+    let (status, usage) = wait_with_usage(&child).expect("waiting for a child process");
+    Ended {
+        status,
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        usage,
     }
 }
+
+/// Waits for `child` (which must not have been waited for) and returns its exit status
+/// and what it used, as the kernel accounted it.
+fn wait_with_usage(child: &Child) -> io::Result<(ExitStatus, Usage)> {
+    let pid = libc::pid_t::try_from(child.id()).map_err(io::Error::other)?;
+    let mut status = 0;
+    // SAFETY: `rusage` is a C struct of integers, for which all zero bytes are valid.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is our own child, not yet reaped (`Child` only reaps in `wait`,
+        // `try_wait` and `kill`, which are never called on it); `status` and `usage` are
+        // live locals the call writes into.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if r == pid {
+            break;
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    let usage = Usage {
+        cpu: time(usage.ru_utime) + time(usage.ru_stime),
+        // Linux reports kilobytes.
+        max_rss: (usage.ru_maxrss as u64) << 10,
+    };
+    Ok((ExitStatus::from_raw(status), usage))
+}
+
+/// `Some(why)` when a limit stopped the run: `SIGXCPU` at the CPU limit, `SIGKILL` past
+/// the hard CPU limit (or from the kernel, out of memory), or an abort after a failed
+/// allocation at the memory limit.
+fn unbounded(ended: &Ended, limits: Limits) -> Option<String> {
+    match ended.status.signal()? {
+        libc::SIGXCPU => Some(format!(
+            "UNBOUNDED WORK: killed by SIGXCPU at the limit of {} CPU-seconds",
+            limits.cpu_seconds
+        )),
+        libc::SIGKILL => Some(format!(
+            "UNBOUNDED WORK: killed by SIGKILL past the hard limit of {} CPU-seconds (or out \
+             of memory)",
+            limits.cpu_seconds + 1
+        )),
+        libc::SIGABRT if ended.stderr.contains("memory allocation of") => Some(format!(
+            "UNBOUNDED WORK: out of memory at the limit of {} MiB",
+            limits.memory >> 20
+        )),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading back.
 
 fn read_stream(bytes: Buffer) -> Result<Vec<RecordBatch>, quiver::Error> {
     let reader = StreamReader::try_new(BufferReader::new(bytes))?;
@@ -191,8 +334,8 @@ enum Outcome {
     Rejected,
 }
 
-/// Runs one job; `Err` describes a broken contract.
-fn run(job: &Job, out: &Path) -> Result<Outcome, String> {
+/// Runs one job, noting what it used in `usage`; `Err` describes a broken contract.
+fn run(job: &Job, out: &Path, usage: &mut Usage) -> Result<Outcome, String> {
     let describe = |what: &str| {
         format!(
             "`quiver {} {} {}` on {}: {what}",
@@ -216,28 +359,13 @@ fn run(job: &Job, out: &Path) -> Result<Outcome, String> {
             job.input.as_path()
         })
         .arg(out)
-        .env_remove("RUST_BACKTRACE")
-        .stdin(if job.stdin {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("running the quiver binary");
-    if job.stdin {
-        let mut pipe = child.stdin.take().expect("a stdin pipe");
-        let bytes = input.clone();
-        // A writer thread, so a child that stops reading early cannot block the test.
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&bytes);
-        });
+        .env_remove("RUST_BACKTRACE");
+    let ended = run_limited(command, LIMITS, job.stdin.then(|| input.clone()));
+    *usage = ended.usage;
+    if let Some(why) = unbounded(&ended, LIMITS) {
+        return Err(describe(&why));
     }
-    let Some((status, stderr)) = wait_limited(child, RUN_LIMIT) else {
-        return Err(describe(&format!(
-            "HANG: still running after {RUN_LIMIT:?}"
-        )));
-    };
+    let Ended { status, stderr, .. } = ended;
     let show = |what: &str| describe(&format!("{what} (exit {status})\n--- stderr ---\n{stderr}"));
     match status.code() {
         Some(0) => {
@@ -294,6 +422,10 @@ struct Totals {
     converted: usize,
     rejected: usize,
     problems: Vec<String>,
+    /// The run that used the most CPU time, and the one with the largest peak resident
+    /// memory, with their inputs.
+    most_cpu: (Duration, String),
+    most_memory: (u64, String),
 }
 
 #[test]
@@ -384,9 +516,20 @@ fn cli_never_panics_on_crash_corpora_and_mutated_golden_files() {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(job) = jobs.get(i) else { break };
                     let out = outputs.join(format!("{i}.out"));
-                    let r = run(job, &out);
+                    let mut usage = Usage::default();
+                    let r = run(job, &out, &mut usage);
                     let _ = std::fs::remove_file(&out);
                     let mut t = totals.lock().unwrap();
+                    let what = || {
+                        let input = job.input.file_name().unwrap_or_default().display();
+                        format!("{} {input}: {}", job.cmd.name(), job.label)
+                    };
+                    if usage.cpu > t.most_cpu.0 {
+                        t.most_cpu = (usage.cpu, what());
+                    }
+                    if usage.max_rss > t.most_memory.0 {
+                        t.most_memory = (usage.max_rss, what());
+                    }
                     match r {
                         Ok(Outcome::Converted) => t.converted += 1,
                         Ok(Outcome::Rejected) => t.rejected += 1,
@@ -409,6 +552,16 @@ fn cli_never_panics_on_crash_corpora_and_mutated_golden_files() {
         t.rejected,
         t.problems.len()
     );
+    println!(
+        "cli corpus: most CPU time in one run {:.2} s of the {} CPU-second limit ({}); \
+         largest peak resident memory {} MiB of the {} MiB writable-memory limit ({})",
+        t.most_cpu.0.as_secs_f64(),
+        LIMITS.cpu_seconds,
+        t.most_cpu.1,
+        t.most_memory.0 >> 20,
+        LIMITS.memory >> 20,
+        t.most_memory.1
+    );
     assert!(t.problems.is_empty(), "{}", t.problems.join("\n\n"));
     quiver_testkit::expect_cases("cli corpus (runs)", t.converted + t.rejected, jobs.len());
 }
@@ -426,4 +579,62 @@ fn dirs_in(dir: &Path) -> Vec<PathBuf> {
         .unwrap_or_default();
     dirs.sort();
     dirs
+}
+
+/// The limits themselves, on children that never finish: one that spins is stopped by
+/// the CPU limit, one that ignores `SIGXCPU` by the hard CPU limit, one that allocates
+/// without end by the memory limit; each is reported as `UNBOUNDED WORK`.
+#[test]
+fn children_working_without_end_are_reported_as_unbounded_work() {
+    let small = Limits {
+        cpu_seconds: 1,
+        memory: 256 << 20,
+    };
+    let sh = |script: &str| {
+        let mut command = Command::new("sh");
+        command.args(["-c", script]);
+        command
+    };
+    let ended = run_limited(sh("while :; do :; done"), small, None);
+    assert_eq!(
+        unbounded(&ended, small).as_deref(),
+        Some("UNBOUNDED WORK: killed by SIGXCPU at the limit of 1 CPU-seconds"),
+        "{ended:?}"
+    );
+    let ended = run_limited(sh("trap '' XCPU; while :; do :; done"), small, None);
+    assert_eq!(
+        unbounded(&ended, small).as_deref(),
+        Some(
+            "UNBOUNDED WORK: killed by SIGKILL past the hard limit of 2 CPU-seconds (or out of \
+             memory)"
+        ),
+        "{ended:?}"
+    );
+    let mut allocating = Command::new(std::env::current_exe().expect("this test's binary"));
+    allocating
+        .args(["--exact", "allocating_child", "--nocapture"])
+        .env(ALLOCATE, "1");
+    let ended = run_limited(allocating, small, None);
+    assert_eq!(
+        unbounded(&ended, small).as_deref(),
+        Some("UNBOUNDED WORK: out of memory at the limit of 256 MiB"),
+        "{ended:?}"
+    );
+}
+
+/// Set (by the check above) for the child that allocates without end.
+const ALLOCATE: &str = "QUIVER_CLI_CORPUS_ALLOCATE_WITHOUT_END";
+
+/// Not a check of its own: the child of the memory-limit check, run from this binary.
+/// Without [`ALLOCATE`] in its environment it does nothing; with it, it allocates and
+/// fills 16 MiB blocks until an allocation fails.
+#[test]
+fn allocating_child() {
+    if std::env::var_os(ALLOCATE).is_none() {
+        return;
+    }
+    let mut held = Vec::new();
+    loop {
+        held.push(vec![1u8; 16 << 20]);
+    }
 }

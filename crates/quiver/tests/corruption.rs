@@ -1,20 +1,28 @@
 //! Damaged input: every truncation and every single-byte corruption of a small stream and
 //! a small file is read by every reader. Truncations must be reported as errors (except
 //! a stream cut exactly between two messages, which is a shorter valid stream); byte
-//! corruptions may read or fail but must never panic or hang. Also: writers dropped
+//! corruptions may read or fail but must never panic or loop. Also: writers dropped
 //! without `finish` leave input the readers reject.
+//!
+//! Nothing here measures time: every read goes through a [`Counted`] source charging a
+//! [`Meter`] (`common/work.rs`, shared with `mutation.rs`), so a reader that loops
+//! forever exceeds its [`Budget`] and is reported as `UNBOUNDED WORK` on the input that
+//! made it loop.
 
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Once, mpsc};
-use std::time::Duration;
+use std::sync::{Arc, Once};
 
 use quiver::ipc::{FileReader, FileWriter, IpcError, IpcReadOptions, StreamReader, StreamWriter};
 use quiver::{
-    Array, ArrayData, Buffer, BufferOutputStream, BufferReader, DataType, Field, RecordBatch,
-    Schema,
+    Array, ArrayData, Buffer, BufferOutputStream, BufferReader, DataType, Field, InputStream,
+    RecordBatch, Schema,
 };
+
+#[path = "common/work.rs"]
+mod work;
+use work::{Budget, Counted, Meter};
 
 // ---------------------------------------------------------------------------------------
 // The input: a few batches of the seed's columns plus binary and list<int32>.
@@ -113,35 +121,59 @@ fn file() -> Vec<u8> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Readers.
+// Readers: each reads through a counted source and charges every batch to `meter`.
+
+/// Every batch of `reader`, each charged to `meter`.
+fn collect<S: InputStream>(
+    reader: StreamReader<S>,
+    meter: &Meter,
+) -> Result<Vec<RecordBatch>, IpcError> {
+    reader.inspect(|_| meter.charge_batch()).collect()
+}
 
 /// Every batch of a stream over a `BufferReader` (zero-copy path).
-fn read_stream_buffer(bytes: &[u8]) -> Result<Vec<RecordBatch>, IpcError> {
-    let reader = StreamReader::try_new(BufferReader::new(Buffer::from_vec(bytes.to_vec())))?;
-    reader.collect()
+fn read_stream_buffer(bytes: &[u8], meter: &Meter) -> Result<Vec<RecordBatch>, IpcError> {
+    let inner = BufferReader::new(Buffer::from_vec(bytes.to_vec()));
+    collect(StreamReader::try_new(Counted { inner, meter })?, meter)
 }
 
 /// Every batch of a stream over a plain `std::io::Read` (copying path).
-fn read_stream_io(bytes: &[u8]) -> Result<Vec<RecordBatch>, IpcError> {
-    StreamReader::from_reader(bytes)?.collect()
+fn read_stream_io(bytes: &[u8], meter: &Meter) -> Result<Vec<RecordBatch>, IpcError> {
+    let source = Counted {
+        inner: bytes,
+        meter,
+    };
+    collect(StreamReader::from_reader(source)?, meter)
 }
 
 /// Like `read_stream_buffer`, accepting a stream that lacks its end-of-stream marker.
-fn read_stream_lenient(bytes: &[u8]) -> Result<Vec<RecordBatch>, IpcError> {
+fn read_stream_lenient(bytes: &[u8], meter: &Meter) -> Result<Vec<RecordBatch>, IpcError> {
     let opts = IpcReadOptions::default().with_require_end_of_stream(false);
-    let src = BufferReader::new(Buffer::from_vec(bytes.to_vec()));
-    StreamReader::try_new_with_options(src, opts)?.collect()
+    let inner = BufferReader::new(Buffer::from_vec(bytes.to_vec()));
+    collect(
+        StreamReader::try_new_with_options(Counted { inner, meter }, opts)?,
+        meter,
+    )
 }
 
 /// Every batch of a file over a `Buffer`: the footer, then `get_batch(i)` for each block.
-fn read_file(bytes: &[u8]) -> Result<Vec<RecordBatch>, IpcError> {
-    let reader = FileReader::try_new(Buffer::from_vec(bytes.to_vec()))?;
+fn read_file(bytes: &[u8], meter: &Meter) -> Result<Vec<RecordBatch>, IpcError> {
+    let inner = Buffer::from_vec(bytes.to_vec());
+    let reader = FileReader::try_new(Counted { inner, meter })?;
     (0..reader.num_record_batches())
-        .map(|i| reader.get_batch(i))
+        .map(|i| {
+            meter.charge_batch();
+            reader.get_batch(i)
+        })
         .collect()
 }
 
-type Reader = fn(&[u8]) -> Result<Vec<RecordBatch>, IpcError>;
+type Reader = fn(&[u8], &Meter) -> Result<Vec<RecordBatch>, IpcError>;
+
+/// `read` on `bytes` under a fresh meter (outside the sweeps, where no loop is expected).
+fn metered(read: Reader, bytes: &[u8]) -> Result<Vec<RecordBatch>, IpcError> {
+    read(bytes, &Meter::for_input(bytes))
+}
 
 /// Uses what a reader accepted the way a caller would: checks it, prints it, compares it.
 fn exercise(batches: &[RecordBatch]) {
@@ -170,7 +202,7 @@ fn install_quiet_hook() {
         std::panic::set_hook(Box::new(move |info| {
             if std::thread::current()
                 .name()
-                .is_some_and(|n| n.starts_with("sweep"))
+                .is_some_and(|n| n.starts_with("sweep-"))
             {
                 let bt = std::backtrace::Backtrace::force_capture().to_string();
                 // Keep the frames that are ours (the quiver crates), which say where.
@@ -189,44 +221,207 @@ fn install_quiet_hook() {
     });
 }
 
-/// Runs `read` on `input` (and uses the result); `Some(description)` if it panicked.
-fn panics(read: Reader, input: &[u8]) -> Option<String> {
-    let r = catch_unwind(AssertUnwindSafe(|| {
-        if let Ok(b) = read(input) {
-            exercise(&b);
+/// The read that used the largest share of its work budget, and on what.
+#[derive(Debug, Default)]
+struct Busiest {
+    percent: usize,
+    what: String,
+}
+
+impl Busiest {
+    fn note(&mut self, meter: &Meter, what: impl FnOnce() -> String) {
+        let used = meter.used_percent();
+        if used > self.percent {
+            *self = Busiest {
+                percent: used,
+                what: what(),
+            };
         }
-    }));
-    r.err().map(|_| {
-        LAST_PANIC
+    }
+
+    fn report(&self, sweep: &str) {
+        println!(
+            "{sweep}: busiest read used {}% of its work budget: {}",
+            self.percent, self.what
+        );
+    }
+}
+
+/// Runs `f` with a fresh meter for `input`, catching its panics: `Err` describes one,
+/// as `UNBOUNDED WORK` when the meter stopped a loop, else as a panic. The share of the
+/// budget used goes to `busiest` under the name `what`.
+fn guarded<T>(
+    input: &[u8],
+    busiest: &mut Busiest,
+    what: impl FnOnce() -> String,
+    f: impl FnOnce(&Meter) -> T,
+) -> Result<T, String> {
+    let meter = Meter::for_input(input);
+    let r = catch_unwind(AssertUnwindSafe(|| f(&meter)));
+    busiest.note(&meter, what);
+    r.map_err(|_| {
+        let message = LAST_PANIC
             .with(|p| p.borrow_mut().take())
-            .unwrap_or_else(|| "panic (no message captured)".into())
+            .unwrap_or_else(|| "(no message captured)".into());
+        if meter.is_over() {
+            format!("UNBOUNDED WORK: {message}")
+        } else {
+            format!("panicked: {message}")
+        }
     })
 }
 
-/// Runs `f` on a named thread; fails the test if it takes longer than `limit` (a hang),
-/// naming the last position `f` reported through the counter.
-fn with_watchdog<T: Send + 'static>(
+/// Runs `read` on `input` (and uses the result); `Some(description)` if it panicked or
+/// looped.
+fn panics(
+    read: Reader,
+    input: &[u8],
+    busiest: &mut Busiest,
+    what: impl FnOnce() -> String,
+) -> Option<String> {
+    guarded(input, busiest, what, |meter| {
+        if let Ok(b) = read(input, meter) {
+            exercise(&b);
+        }
+    })
+    .err()
+}
+
+/// Runs a sweep `f` on a thread named `sweep-{name}` (so the quiet hook records its
+/// panics). `f` keeps the byte position it is working on in the counter it is given;
+/// every read inside is metered and guarded, so `f` ends, and a panic that escapes those
+/// guards fails the test naming that position and the panic.
+fn on_sweep_thread<T: Send + 'static>(
     name: &str,
-    limit: Duration,
-    f: impl FnOnce(Arc<AtomicUsize>) -> T + Send + 'static,
+    f: impl FnOnce(&AtomicUsize) -> T + Send + 'static,
 ) -> T {
     install_quiet_hook();
     let at = Arc::new(AtomicUsize::new(0));
-    let (tx, rx) = mpsc::channel();
     let at2 = Arc::clone(&at);
-    std::thread::Builder::new()
+    let outcome = std::thread::Builder::new()
         .name(format!("sweep-{name}"))
         .spawn(move || {
-            let _ = tx.send(f(at2));
+            catch_unwind(AssertUnwindSafe(|| f(&at2))).map_err(|_| {
+                LAST_PANIC
+                    .with(|p| p.borrow_mut().take())
+                    .unwrap_or_else(|| "(no message captured)".into())
+            })
         })
-        .unwrap();
-    match rx.recv_timeout(limit) {
-        Ok(v) => v,
-        Err(_) => panic!(
-            "{name}: no answer after {limit:?}: hung (or panicked outside catch_unwind) at byte {}",
+        .expect("spawning a sweep thread")
+        .join()
+        .expect("a sweep thread catches its own panics");
+    outcome.unwrap_or_else(|message| {
+        panic!(
+            "{name}: a panic escaped the guarded reads at byte {}: {message}",
             at.load(Ordering::SeqCst)
-        ),
+        )
+    })
+}
+
+/// A source that hands out `bytes` over and over, without end.
+struct Repeat<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl std::io::Read for Repeat<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.pos = (self.pos + n) % self.bytes.len();
+        Ok(n)
     }
+}
+
+/// The bounds themselves: a reader stuck at the end of its input and asking for more
+/// forever, and a stream whose batches never end, are stopped by the meter and reported
+/// as `UNBOUNDED WORK`; a panic that escapes the guarded reads names the byte the sweep
+/// was at and the panic.
+#[test]
+fn work_bounds_stop_loops_and_escaped_panics_name_the_byte() {
+    let (stuck, endless) = on_sweep_thread("work-bound-check", |_| {
+        let mut busiest = Busiest::default();
+        let input = [0u8; 64];
+        let stuck = guarded::<()>(&input, &mut busiest, String::new, |meter| {
+            let inner = BufferReader::new(Buffer::from_vec(input.to_vec()));
+            let mut source = Counted { inner, meter };
+            loop {
+                let _ = source.read_buffer(8);
+            }
+        });
+        // The schema, then the first batch's message again and again.
+        let (bytes, boundaries) = stream();
+        let (schema, batch) = bytes[..boundaries[1]].split_at(boundaries[0]);
+        let endless = guarded(
+            &bytes[..boundaries[1]],
+            &mut busiest,
+            String::new,
+            |meter| {
+                let inner = std::io::Read::chain(
+                    schema,
+                    Repeat {
+                        bytes: batch,
+                        pos: 0,
+                    },
+                );
+                let reader = StreamReader::from_reader(Counted { inner, meter });
+                reader.and_then(|r| collect(r, meter)).map(|b| b.len())
+            },
+        );
+        (stuck.unwrap_err(), endless.unwrap_err())
+    });
+    assert!(stuck.starts_with("UNBOUNDED WORK: panicked at "), "{stuck}");
+    assert!(
+        stuck.contains(
+            "WORK BOUND exceeded: 97 source calls, 64 bytes, 0 batches; budget Budget { calls: \
+             96, bytes: 320, batches: 9 }"
+        ),
+        "{stuck}"
+    );
+    // The budget of the schema and one batch (960 bytes) is spent on the fifth batch.
+    let (_, boundaries) = stream();
+    assert_eq!(boundaries[1], 960);
+    assert!(
+        endless.starts_with("UNBOUNDED WORK: panicked at "),
+        "{endless}"
+    );
+    assert!(
+        endless.contains(&format!(
+            "WORK BOUND exceeded: 27 source calls, 4000 bytes, 5 batches; budget {:?}",
+            Budget::for_input(960)
+        )),
+        "{endless}"
+    );
+
+    // Called from a `sweep-` thread too, so the quiet hook keeps the expected panic.
+    let escaped = std::thread::Builder::new()
+        .name("sweep-escape-check-caller".into())
+        .spawn(|| {
+            catch_unwind(|| {
+                on_sweep_thread("escape-check", |at| {
+                    at.store(17, Ordering::SeqCst);
+                    panic!("a bug in the sweep itself")
+                })
+            })
+            .expect_err("the escaped panic fails the test")
+            .downcast::<String>()
+            .expect("a formatted panic message")
+        })
+        .expect("spawning a thread")
+        .join()
+        .expect("the check catches its panic");
+    assert!(
+        escaped.starts_with(
+            "escape-check: a panic escaped the guarded reads at byte 17: panicked at \
+             crates/quiver/tests/corruption.rs:"
+        ),
+        "{escaped}"
+    );
+    assert!(
+        escaped.contains(":\na bug in the sweep itself\n      frames: "),
+        "{escaped}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -237,8 +432,9 @@ fn every_stream_truncation_is_an_error() {
     let (bytes, boundaries) = stream();
     let total_batches = batches().len();
     let n = bytes.len();
-    let failures = with_watchdog("stream-truncation", Duration::from_secs(300), move |at| {
+    let (failures, busiest) = on_sweep_thread("stream-truncation", move |at| {
         let mut failures = Vec::new();
+        let mut busiest = Busiest::default();
         for cut in 0..n {
             at.store(cut, Ordering::SeqCst);
             let input = &bytes[..cut];
@@ -254,10 +450,11 @@ fn every_stream_truncation_is_an_error() {
                 ("io::Read", read_stream_io as Reader, false),
                 ("lenient BufferReader", read_stream_lenient as Reader, true),
             ] {
-                let got = catch_unwind(AssertUnwindSafe(|| read(input)));
+                let what = || format!("stream cut at {cut}/{n} via {name}");
+                let got = guarded(input, &mut busiest, what, |meter| read(input, meter));
                 let expected = if lenient { expected } else { None };
                 let outcome = match (&got, expected) {
-                    (Err(_), _) => Some(format!("panicked: {:?}", LAST_PANIC.with(|p| p.take()))),
+                    (Err(p), _) => Some(p.clone()),
                     (Ok(Err(_)), None) => None,
                     (Ok(Ok(b)), Some(k)) if b.len() == k => None,
                     (Ok(Ok(b)), Some(k)) => Some(format!(
@@ -277,14 +474,24 @@ fn every_stream_truncation_is_an_error() {
                 }
             }
         }
-        failures
+        (failures, busiest)
     });
     // Sanity: the whole stream reads completely.
     let (bytes, _) = stream();
-    assert_eq!(read_stream_buffer(&bytes).unwrap().len(), total_batches);
-    assert_eq!(read_stream_io(&bytes).unwrap().len(), total_batches);
-    assert_eq!(read_stream_lenient(&bytes).unwrap().len(), total_batches);
+    assert_eq!(
+        metered(read_stream_buffer, &bytes).unwrap().len(),
+        total_batches
+    );
+    assert_eq!(
+        metered(read_stream_io, &bytes).unwrap().len(),
+        total_batches
+    );
+    assert_eq!(
+        metered(read_stream_lenient, &bytes).unwrap().len(),
+        total_batches
+    );
     println!("stream truncations: {n} cut points x 3 readers (2 strict, 1 lenient)");
+    busiest.report("stream truncations");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -324,29 +531,27 @@ fn stream_truncated_at_a_boundary_says_no_end_marker() {
 fn every_file_truncation_is_an_error() {
     let bytes = file();
     let n = bytes.len();
-    assert_eq!(read_file(&bytes).unwrap().len(), batches().len());
-    let failures = with_watchdog("file-truncation", Duration::from_secs(300), move |at| {
+    assert_eq!(metered(read_file, &bytes).unwrap().len(), batches().len());
+    let (failures, busiest) = on_sweep_thread("file-truncation", move |at| {
         let mut failures = Vec::new();
+        let mut busiest = Busiest::default();
         for cut in 0..n {
             at.store(cut, Ordering::SeqCst);
             let input = &bytes[..cut];
             // The footer path alone must already reject it.
-            let opened = catch_unwind(AssertUnwindSafe(|| {
-                FileReader::try_new(Buffer::from_vec(input.to_vec())).map(|_| ())
-            }));
+            let what = || format!("file cut at {cut}/{n}, footer");
+            let opened = guarded(input, &mut busiest, what, |meter| {
+                let inner = Buffer::from_vec(input.to_vec());
+                FileReader::try_new(Counted { inner, meter }).map(|_| ())
+            });
             match opened {
-                Err(_) => failures.push(format!(
-                    "file cut at {cut}/{n}: footer read panicked: {:?}",
-                    LAST_PANIC.with(|p| p.take())
-                )),
+                Err(p) => failures.push(format!("file cut at {cut}/{n}: footer read {p}")),
                 Ok(Ok(())) => failures.push(format!("file cut at {cut}/{n}: footer accepted")),
                 Ok(Err(_)) => {}
             }
-            match catch_unwind(AssertUnwindSafe(|| read_file(input))) {
-                Err(_) => failures.push(format!(
-                    "file cut at {cut}/{n}: reading panicked: {:?}",
-                    LAST_PANIC.with(|p| p.take())
-                )),
+            let what = || format!("file cut at {cut}/{n}, every batch");
+            match guarded(input, &mut busiest, what, |meter| read_file(input, meter)) {
+                Err(p) => failures.push(format!("file cut at {cut}/{n}: reading {p}")),
                 Ok(Ok(b)) => failures.push(format!(
                     "file cut at {cut}/{n}: read {} batches without error",
                     b.len()
@@ -354,9 +559,10 @@ fn every_file_truncation_is_an_error() {
                 Ok(Err(_)) => {}
             }
         }
-        failures
+        (failures, busiest)
     });
     println!("file truncations: {n} cut points");
+    busiest.report("file truncations");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -381,17 +587,19 @@ fn patches(b: u8) -> Vec<Vec<u8>> {
     p
 }
 
-/// Every byte position of `bytes`, every patch, every reader: no panic, no hang.
-/// Returns (byte flips tried, word patches tried, panic descriptions). Every byte gets at
-/// least 3 single-byte and 4 word patches from [`patches`], so at least `7 * bytes *
-/// readers` inputs must have been read.
+/// Every byte position of `bytes`, every patch, every reader: no panic, no unbounded
+/// work. Returns (byte flips tried, word patches tried, panic and loop descriptions) and
+/// prints the busiest read. Every byte gets at least 3 single-byte and 4 word patches
+/// from [`patches`], so at least `7 * bytes * readers` inputs must have been read.
 fn sweep(
     name: &str,
     bytes: Vec<u8>,
     readers: &'static [(&'static str, Reader)],
 ) -> (usize, usize, Vec<String>) {
     let n = bytes.len();
-    let swept = sweep_bytes(name, bytes, readers);
+    let (flips, words, found, busiest) = sweep_bytes(name, bytes, readers);
+    busiest.report(&format!("corruption ({name})"));
+    let swept = (flips, words, found);
     quiver_testkit::expect_cases(
         &format!("corruption ({name})"),
         swept.0 + swept.1,
@@ -404,11 +612,12 @@ fn sweep_bytes(
     name: &str,
     bytes: Vec<u8>,
     readers: &'static [(&'static str, Reader)],
-) -> (usize, usize, Vec<String>) {
+) -> (usize, usize, Vec<String>, Busiest) {
     let n = bytes.len();
-    with_watchdog(name, Duration::from_secs(480), move |at| {
+    on_sweep_thread(name, move |at| {
         let (mut flips, mut words) = (0, 0);
         let mut found = Vec::new();
+        let mut busiest = Busiest::default();
         let mut input = bytes.clone();
         for pos in 0..n {
             at.store(pos, Ordering::SeqCst);
@@ -421,18 +630,21 @@ fn sweep_bytes(
                     } else {
                         words += 1;
                     }
-                    if let Some(p) = panics(*read, &input) {
-                        found.push(format!(
-                            "bytes {pos}..{end} ({:02x?} -> {:02x?}) via {rname}: {p}",
+                    let what = || {
+                        format!(
+                            "bytes {pos}..{end} ({:02x?} -> {:02x?}) via {rname}",
                             &bytes[pos..end],
                             &patch[..end - pos]
-                        ));
+                        )
+                    };
+                    if let Some(p) = panics(*read, &input, &mut busiest, what) {
+                        found.push(format!("{}: {p}", what()));
                     }
                 }
                 input[pos..end].copy_from_slice(&bytes[pos..end]);
             }
         }
-        (flips, words, found)
+        (flips, words, found, busiest)
     })
 }
 
@@ -594,8 +806,8 @@ fn corrupting_a_stream_and_file_of_wider_types_never_panics() {
     w.write(&batch).unwrap();
     w.write(&batch.slice(1, 3).unwrap()).unwrap();
     let file = w.close().unwrap();
-    assert_eq!(read_stream_buffer(&stream).unwrap().len(), 2);
-    assert!(read_file(&file).unwrap()[1].equals(&batch.slice(1, 3).unwrap()));
+    assert_eq!(metered(read_stream_buffer, &stream).unwrap().len(), 2);
+    assert!(metered(read_file, &file).unwrap()[1].equals(&batch.slice(1, 3).unwrap()));
 
     let (sn, fnn) = (stream.len(), file.len());
     let (s_flips, s_words, mut panics) = sweep("wide-stream-bytes", stream, STREAM_READERS);
@@ -634,15 +846,15 @@ fn stream_writer_dropped_without_finish_reads_as_truncated() {
     assert!(matches!(err, IpcError::Truncated { .. }), "{err:?}");
     assert!(!reader.saw_end_of_stream_marker());
 
-    let err = read_stream_io(buf.as_slice()).unwrap_err();
+    let err = metered(read_stream_io, buf.as_slice()).unwrap_err();
     assert!(matches!(err, IpcError::Truncated { .. }), "{err:?}");
-    let err = read_stream_buffer(buf.as_slice()).unwrap_err();
+    let err = metered(read_stream_buffer, buf.as_slice()).unwrap_err();
     assert!(matches!(err, IpcError::Truncated { .. }), "{err:?}");
 
     // Even a writer dropped right after the schema.
     let mut sink = BufferOutputStream::new();
     drop(StreamWriter::try_new(&mut sink, &schema()).unwrap());
-    let err = read_stream_buffer(sink.getvalue().as_slice()).unwrap_err();
+    let err = metered(read_stream_buffer, sink.getvalue().as_slice()).unwrap_err();
     assert!(matches!(err, IpcError::Truncated { .. }), "{err:?}");
 }
 

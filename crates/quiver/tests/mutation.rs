@@ -16,16 +16,16 @@
 //!
 //! Every mutated input is read through `StreamReader` (over a `BufferReader`) and
 //! `FileReader` (every batch), with `max_message_size` of 64 MiB, and every column of
-//! what is accepted is checked with `validate_full`. Asserted: no panic; bounded work
-//! per read — every source is wrapped in a [`Counted`] that charges each call and the
-//! bytes it hands out to a [`Meter`], and the batches each read yields are charged too,
-//! against a [`Budget`] sized by the input (a reader that loops forever thus hits the
-//! bound and fails instead of hanging; nothing here measures time); and bounded
-//! allocation — per read, through a counting global allocator in this binary (peak live
-//! heap and the largest single request of the reading thread), and overall through the
-//! default memory pool's `max_memory()`. At least every golden file (182) is mutated;
-//! without arrow-testing the test skips through `quiver_testkit`, a failure under
-//! `CI=true`.
+//! what is accepted is checked with `validate_full`. Asserted: no panic; bounded work per
+//! read — every source is wrapped in a [`Counted`] (`common/work.rs`, shared with
+//! `corruption.rs`) that charges each call and the bytes it hands out to a [`Meter`], and
+//! the batches each read yields are charged too, against a [`Budget`] sized by the input
+//! (a reader that loops forever thus hits the bound and fails instead of hanging; nothing
+//! here measures time); and bounded allocation — per read, through a counting global
+//! allocator in this binary (peak live heap and the largest single request of the reading
+//! thread), and overall through the default memory pool's `max_memory()`. At least every
+//! golden file (182) is mutated; without arrow-testing the test skips through
+//! `quiver_testkit`, a failure under `CI=true`.
 //!
 //! This must stay the only (non-ignored) test in its binary: the pool and the global
 //! allocator are process-wide. Minimized regressions of bugs found here are separate
@@ -33,16 +33,17 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
-use std::io::{self, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 
 use quiver::ipc::{FileReader, IpcReadOptions, StreamReader};
-use quiver::{
-    Buffer, BufferReader, InputStream, RandomAccessFile, ReadInputStream, default_memory_pool,
-};
+use quiver::{Buffer, BufferReader, InputStream, ReadInputStream, default_memory_pool};
+
+#[path = "common/work.rs"]
+mod work;
+use work::{Budget, Counted, Meter};
 
 // ---------------------------------------------------------------------------------------
 // Allocation accounting: a global allocator that keeps, per thread, the live heap bytes,
@@ -582,132 +583,6 @@ fn mutations(bytes: &[u8], layout: &Structure, rng: &mut Rng, scale: usize) -> V
 }
 
 // ---------------------------------------------------------------------------------------
-// Bounded work: what one read may take from its source.
-
-/// The most work one read of an input of `len` bytes may do. Every message takes at
-/// least 8 bytes of the input, so a reader that needs more calls, bytes or batches than
-/// this is going round in circles (or rereading without end) rather than reading.
-#[derive(Debug, Clone, Copy)]
-struct Budget {
-    /// Calls to the source (`read`, `read_buffer`, `read_at`, `size`): one per 2 input
-    /// bytes, plus a few for the end of input.
-    calls: usize,
-    /// Bytes handed out by the source: a stream reads each byte once; a file reader
-    /// reads the footer and then each block, dictionaries included, so a few passes.
-    bytes: usize,
-    /// Batches yielded: at most one per 8 input bytes.
-    batches: usize,
-}
-
-impl Budget {
-    fn for_input(len: usize) -> Self {
-        Budget {
-            calls: len / 2 + 64,
-            bytes: 4 * len + 64,
-            batches: len / 8 + 1,
-        }
-    }
-}
-
-/// Charges the work of one read against its [`Budget`]; panics (with `WORK BOUND`) as
-/// soon as the budget is exceeded, which ends any loop in the reader.
-#[derive(Debug)]
-struct Meter {
-    budget: Budget,
-    calls: Cell<usize>,
-    bytes: Cell<usize>,
-    batches: Cell<usize>,
-}
-
-impl Meter {
-    fn new(budget: Budget) -> Self {
-        Meter {
-            budget,
-            calls: Cell::new(0),
-            bytes: Cell::new(0),
-            batches: Cell::new(0),
-        }
-    }
-
-    /// One call to the source that handed out `bytes` bytes.
-    fn charge_call(&self, bytes: usize) {
-        self.calls.set(self.calls.get() + 1);
-        self.bytes.set(self.bytes.get().saturating_add(bytes));
-        if self.calls.get() > self.budget.calls || self.bytes.get() > self.budget.bytes {
-            self.exceeded();
-        }
-    }
-
-    /// One batch yielded by the reader.
-    fn charge_batch(&self) {
-        self.batches.set(self.batches.get() + 1);
-        if self.batches.get() > self.budget.batches {
-            self.exceeded();
-        }
-    }
-
-    fn is_over(&self) -> bool {
-        self.calls.get() > self.budget.calls
-            || self.bytes.get() > self.budget.bytes
-            || self.batches.get() > self.budget.batches
-    }
-
-    fn exceeded(&self) -> ! {
-        panic!(
-            "WORK BOUND exceeded: {} source calls, {} bytes, {} batches; budget {:?}",
-            self.calls.get(),
-            self.bytes.get(),
-            self.batches.get(),
-            self.budget
-        );
-    }
-}
-
-/// A source (an `io::Read`, an `InputStream` or a `RandomAccessFile`) whose every call
-/// is charged to a [`Meter`].
-struct Counted<'m, S> {
-    inner: S,
-    meter: &'m Meter,
-}
-
-impl<S: Read> Read for Counted<'_, S> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let r = self.inner.read(buf);
-        self.meter.charge_call(*r.as_ref().unwrap_or(&0));
-        r
-    }
-}
-
-impl<S: InputStream> InputStream for Counted<'_, S> {
-    fn read_buffer(&mut self, len: usize) -> io::Result<Buffer> {
-        let r = self.inner.read_buffer(len);
-        self.meter.charge_call(r.as_ref().map_or(0, Buffer::len));
-        r
-    }
-
-    fn is_zero_copy(&self) -> bool {
-        self.inner.is_zero_copy()
-    }
-}
-
-impl<S: RandomAccessFile> RandomAccessFile for Counted<'_, S> {
-    fn size(&self) -> io::Result<u64> {
-        self.meter.charge_call(0);
-        self.inner.size()
-    }
-
-    fn read_at(&self, offset: u64, len: usize) -> io::Result<Buffer> {
-        let r = self.inner.read_at(offset, len);
-        self.meter.charge_call(r.as_ref().map_or(0, Buffer::len));
-        r
-    }
-
-    fn is_zero_copy(&self) -> bool {
-        self.inner.is_zero_copy()
-    }
-}
-
-// ---------------------------------------------------------------------------------------
 // Reading.
 
 /// Full validation, without the value range checks: some golden files
@@ -853,19 +728,6 @@ struct Totals {
     busiest: (usize, String),
 }
 
-/// How much of its budget `meter` used, in percent (the largest of its three shares).
-fn budget_used(meter: &Meter) -> usize {
-    let b = meter.budget;
-    [
-        meter.calls.get() * 100 / b.calls,
-        meter.bytes.get() * 100 / b.bytes,
-        meter.batches.get() * 100 / b.batches,
-    ]
-    .into_iter()
-    .max()
-    .unwrap_or(0)
-}
-
 fn run_file(root: &Path, path: &Path, scale: usize, totals: &Mutex<Totals>) {
     let name = path
         .strip_prefix(root)
@@ -880,7 +742,7 @@ fn run_file(root: &Path, path: &Path, scale: usize, totals: &Mutex<Totals>) {
         "{name}: no message found by the structure walk"
     );
     let pristine = Buffer::from_vec(bytes.clone());
-    let meter = Meter::new(Budget::for_input(bytes.len()));
+    let meter = Meter::for_input(&bytes);
     let sane = if is_file {
         read_file(&pristine, &meter)
     } else {
@@ -897,7 +759,7 @@ fn run_file(root: &Path, path: &Path, scale: usize, totals: &Mutex<Totals>) {
         let input = Buffer::from_vec(m.apply(&bytes));
         for (rname, read) in READERS {
             let what = || format!("{name}, {}, via {rname}", m.describe(&bytes));
-            let meter = Meter::new(Budget::for_input(input.len()));
+            let meter = Meter::for_input(&input);
             let base = start_measuring();
             let r = catch_unwind(AssertUnwindSafe(|| read(&input, &meter).is_ok()));
             let (peak, largest) = measured(base);
@@ -914,7 +776,7 @@ fn run_file(root: &Path, path: &Path, scale: usize, totals: &Mutex<Totals>) {
                 }
                 Err(_) => problems.push(format!("PANIC on {}: {}", what(), message())),
             }
-            let used = budget_used(&meter);
+            let used = meter.used_percent();
             if used > busiest.0 {
                 busiest = (used, what());
             }
