@@ -22,7 +22,7 @@ use crate::validate::{self, ValidationLevel};
 /// together with it, so row `i` of the parent is row `i` of every child.
 ///
 /// Typed access goes through views such as [`as_primitive`](Array::as_primitive) and
-/// [`as_string`](Array::as_string).
+/// [`as_string`](Array::as_string), one for each layout (see the `views` module).
 ///
 /// ```
 /// use quiver_array::{Array, DataType};
@@ -484,61 +484,6 @@ impl Array {
         })
     }
 
-    /// Typed view of a utf8 (`O = i32`) or large utf8 (`O = i64`) array.
-    pub fn as_string<O: OffsetSize>(&self) -> Option<StringValues<'_, O>> {
-        let ok = match self.data_type() {
-            DataType::Utf8 => <O as NativeType>::WIDTH == 4,
-            DataType::LargeUtf8 => <O as NativeType>::WIDTH == 8,
-            _ => false,
-        };
-        if !ok {
-            return None;
-        }
-        self.as_bytes_view::<O>()
-            .map(|inner| StringValues { inner })
-    }
-
-    /// Typed view of a binary (`O = i32`) or large binary (`O = i64`) array; also
-    /// accepts utf8 arrays, viewing their bytes.
-    pub fn as_binary<O: OffsetSize>(&self) -> Option<BinaryValues<'_, O>> {
-        let ok = match self.data_type() {
-            DataType::Binary | DataType::Utf8 => <O as NativeType>::WIDTH == 4,
-            DataType::LargeBinary | DataType::LargeUtf8 => <O as NativeType>::WIDTH == 8,
-            _ => false,
-        };
-        if !ok {
-            return None;
-        }
-        self.as_bytes_view::<O>()
-    }
-
-    fn as_bytes_view<O: OffsetSize>(&self) -> Option<BinaryValues<'_, O>> {
-        let offsets = self.inner.buffers.first()?.typed_data::<O>().ok()?;
-        let offsets = offsets.get(self.offset()..=self.offset() + self.len())?;
-        let data = self.inner.buffers.get(1)?.as_slice();
-        Some(BinaryValues {
-            array: self,
-            offsets,
-            data,
-        })
-    }
-
-    /// Typed view of a fixed-size binary array.
-    pub fn as_fixed_size_binary(&self) -> Option<FixedSizeBinaryValues<'_>> {
-        let DataType::FixedSizeBinary(w) = self.data_type() else {
-            return None;
-        };
-        let width = usize::try_from(*w).ok()?;
-        let data = self.inner.buffers.first()?.as_slice();
-        let start = self.offset().checked_mul(width)?;
-        let end = (self.offset() + self.len()).checked_mul(width)?;
-        Some(FixedSizeBinaryValues {
-            array: self,
-            width,
-            data: data.get(start..end)?,
-        })
-    }
-
     /// Offsets of a list or large list array (as `O`), `len + 1` of them.
     pub fn list_offsets<O: OffsetSize>(&self) -> Option<&[O]> {
         let ok = match self.data_type() {
@@ -721,90 +666,6 @@ impl<'a> BooleanValues<'a> {
 
     /// Values with nulls as `None`.
     pub fn iter(&self) -> impl Iterator<Item = Option<bool>> + 'a {
-        let this = *self;
-        (0..self.array.len()).map(move |i| this.array.is_valid(i).then(|| this.value(i)))
-    }
-}
-
-/// A typed view of a binary or large binary array.
-#[derive(Debug, Clone, Copy)]
-pub struct BinaryValues<'a, O> {
-    array: &'a Array,
-    offsets: &'a [O],
-    data: &'a [u8],
-}
-
-impl<'a, O: OffsetSize> BinaryValues<'a, O> {
-    /// The `len + 1` offsets of this (possibly sliced) array.
-    pub fn offsets(&self) -> &'a [O] {
-        self.offsets
-    }
-
-    /// The value bytes of slot `i` (empty or arbitrary if null). Arrays that passed full
-    /// validation never fail here; data checked only structurally yields an empty slice
-    /// for a broken range instead of panicking.
-    pub fn value(&self, i: usize) -> &'a [u8] {
-        let (Some(s), Some(e)) = (self.offsets[i].to_usize(), self.offsets[i + 1].to_usize())
-        else {
-            return &[];
-        };
-        self.data.get(s..e).unwrap_or(&[])
-    }
-
-    /// Values with nulls as `None`.
-    pub fn iter(&self) -> impl Iterator<Item = Option<&'a [u8]>> + 'a {
-        let this = *self;
-        (0..self.array.len()).map(move |i| this.array.is_valid(i).then(|| this.value(i)))
-    }
-}
-
-/// A typed view of a utf8 or large utf8 array.
-#[derive(Debug, Clone, Copy)]
-pub struct StringValues<'a, O> {
-    inner: BinaryValues<'a, O>,
-}
-
-impl<'a, O: OffsetSize> StringValues<'a, O> {
-    /// The text of slot `i` (empty or arbitrary if null). Invalid UTF-8 (possible only in
-    /// arrays that skipped full validation) reads as `"\u{FFFD}"`.
-    pub fn value(&self, i: usize) -> &'a str {
-        std::str::from_utf8(self.inner.value(i)).unwrap_or("\u{FFFD}")
-    }
-
-    /// The `len + 1` offsets.
-    pub fn offsets(&self) -> &'a [O] {
-        self.inner.offsets
-    }
-
-    /// Values with nulls as `None`.
-    pub fn iter(&self) -> impl Iterator<Item = Option<&'a str>> + 'a {
-        let this = *self;
-        (0..self.inner.array.len())
-            .map(move |i| this.inner.array.is_valid(i).then(|| this.value(i)))
-    }
-}
-
-/// A typed view of a fixed-size binary array.
-#[derive(Debug, Clone, Copy)]
-pub struct FixedSizeBinaryValues<'a> {
-    array: &'a Array,
-    width: usize,
-    data: &'a [u8],
-}
-
-impl<'a> FixedSizeBinaryValues<'a> {
-    /// Bytes per value.
-    pub fn width(&self) -> usize {
-        self.width
-    }
-
-    /// The bytes of slot `i`.
-    pub fn value(&self, i: usize) -> &'a [u8] {
-        &self.data[i * self.width..(i + 1) * self.width]
-    }
-
-    /// Values with nulls as `None`.
-    pub fn iter(&self) -> impl Iterator<Item = Option<&'a [u8]>> + 'a {
         let this = *self;
         (0..self.array.len()).map(move |i| this.array.is_valid(i).then(|| this.value(i)))
     }

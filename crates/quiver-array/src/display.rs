@@ -89,11 +89,11 @@ fn write_value(out: &mut String, a: &Array, i: usize, quote: bool) -> fmt::Resul
                 None => out.write_str("<invalid>"),
             }
         }
-        Utf8View => match a.as_byte_view() {
+        Utf8View => match a.as_binary_view() {
             Some(v) => write_str_value(out, std::str::from_utf8(v.value(i)).ok(), quote),
             None => out.write_str("<invalid>"),
         },
-        BinaryView => write_hex(out, a.as_byte_view().map(|v| v.value(i))),
+        BinaryView => write_hex(out, a.as_binary_view().map(|v| v.value(i))),
         Union { .. } => match a.union_slot(i) {
             Some((_, c, s)) => write_value(out, &a.children()[c], s, quote),
             None => out.write_str("<invalid>"),

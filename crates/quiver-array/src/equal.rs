@@ -60,7 +60,7 @@ pub fn slot_equal(a: &Array, i: usize, b: &Array, j: usize) -> bool {
                 _ => false,
             }
         }
-        BinaryView | Utf8View => match (a.as_byte_view(), b.as_byte_view()) {
+        BinaryView | Utf8View => match (a.as_binary_view(), b.as_binary_view()) {
             (Some(x), Some(y)) => x.value(i) == y.value(j),
             _ => false,
         },

@@ -34,15 +34,13 @@ mod special;
 mod table;
 mod validate;
 mod values;
+mod views;
 
 pub use builder::{
     ArrowPrimitive, BooleanBuilder, FixedSizeBinaryBuilder, GenericBytesBuilder, PrimitiveBuilder,
 };
 pub use concat::concat;
-pub use data::{
-    Array, ArrayData, BinaryValues, BooleanValues, FixedSizeBinaryValues, OffsetSize,
-    PrimitiveValues, StringValues,
-};
+pub use data::{Array, ArrayData, BooleanValues, OffsetSize, PrimitiveValues};
 pub use datatype::{DataType, IntervalUnit, TimeUnit, UnionMode};
 pub use display::format_value;
 pub use equal::{range_equal, slot_equal};
@@ -56,6 +54,11 @@ pub use field::{Field, Metadata};
 pub use layout::{BufferSpec, Layout, layout};
 pub use record_batch::RecordBatch;
 pub use schema::{Schema, SchemaRef};
-pub use special::{ByteViewValues, run_end};
+pub use special::run_end;
 pub use table::{ChunkedArray, Table};
 pub use validate::ValidationLevel;
+pub use views::{
+    BinaryValues, BinaryViewValues, DictionaryValues, FixedSizeBinaryValues, FixedSizeListValues,
+    ListValues, ListViewValues, MapValues, RunEndValues, StringValues, StringViewValues,
+    StructValues, UnionValues,
+};

@@ -1,47 +1,12 @@
-//! Access to the layouts that index their values indirectly: binary/utf8 views, list
-//! views, unions and run-end encoded arrays.
+//! Access to the layouts that index their values indirectly: list views, unions and
+//! run-end encoded arrays.
 
 use crate::data::Array;
 use crate::datatype::{DataType, UnionMode};
 pub use crate::values::run_end;
-use crate::values::{View, i32_at, offset_at};
-
-/// A typed view of a binary view or utf8 view array.
-#[derive(Debug, Clone, Copy)]
-pub struct ByteViewValues<'a> {
-    array: &'a Array,
-    views: &'a [u8],
-}
-
-impl<'a> ByteViewValues<'a> {
-    /// The bytes of slot `i`. Arrays that passed full validation never fail here; a
-    /// view pointing outside its data (possible only without full validation) reads as
-    /// empty instead of panicking.
-    pub fn value(&self, i: usize) -> &'a [u8] {
-        let buffers = self.array.buffers();
-        View::at(self.views, i)
-            .and_then(|v| v.value(|k| Some(buffers.get(k.checked_add(1)?)?.as_slice())))
-            .unwrap_or(&[])
-    }
-
-    /// Values with nulls as `None`.
-    pub fn iter(&self) -> impl Iterator<Item = Option<&'a [u8]>> + 'a {
-        let this = *self;
-        (0..self.array.len()).map(move |i| this.array.is_valid(i).then(|| this.value(i)))
-    }
-}
+use crate::values::{i32_at, offset_at};
 
 impl Array {
-    /// Typed view of a binary view or utf8 view array.
-    pub fn as_byte_view(&self) -> Option<ByteViewValues<'_>> {
-        if !matches!(self.data_type(), DataType::BinaryView | DataType::Utf8View) {
-            return None;
-        }
-        let all = self.buffers().first()?.as_slice();
-        let views = all.get(self.offset() * 16..(self.offset() + self.len()) * 16)?;
-        Some(ByteViewValues { array: self, views })
-    }
-
     /// The child range `(start, len)` of slot `i` of a list, large list, map, fixed-size
     /// list, list view or large list view array; `None` if the slot's offsets are broken
     /// (possible only without full validation) or the type is not list-like.

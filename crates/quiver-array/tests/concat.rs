@@ -172,7 +172,7 @@ fn views_keep_only_the_data_buffers_they_use_and_renumber_them() {
         Array::from_bytes(DataType::BinaryView, [Some(&b"0123456789abcdef"[..]), None]).unwrap();
     let joined = concat(&[bin.clone(), bin.slice(0, 1)]).unwrap();
     assert_eq!(
-        joined.as_byte_view().unwrap().iter().collect::<Vec<_>>(),
+        joined.as_binary_view().unwrap().iter().collect::<Vec<_>>(),
         vec![
             Some(&b"0123456789abcdef"[..]),
             None,

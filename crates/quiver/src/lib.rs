@@ -31,6 +31,35 @@
 //! assert!(batches[0].equals(&batch));
 //! # Ok::<(), quiver::Error>(())
 //! ```
+//!
+//! ## Typed values
+//!
+//! Each layout has a typed view, returned only when the column's type matches:
+//! [`Array::as_primitive`], [`as_string`](Array::as_string),
+//! [`as_string_view`](Array::as_string_view), [`as_list`](Array::as_list),
+//! [`as_struct`](Array::as_struct), [`as_map`](Array::as_map),
+//! [`as_dictionary`](Array::as_dictionary), [`as_union`](Array::as_union),
+//! [`as_run_end_encoded`](Array::as_run_end_encoded) and more. Iterators yield `None`
+//! for null slots, and nested values are zero-copy slices of the child arrays.
+//!
+//! ```
+//! use quiver::Array;
+//!
+//! let people = Array::struct_from(
+//!     vec![
+//!         ("name", Array::from(vec!["ann", "bo"])),
+//!         ("tags", Array::list_from_lengths(Array::from(vec![7i32, 8, 9]), [Some(1), Some(2)])?),
+//!     ],
+//!     None,
+//! )?;
+//! let view = people.as_struct().unwrap();
+//! let names = view.column_by_name("name").unwrap().as_string::<i32>().unwrap();
+//! let tags = view.column_by_name("tags").unwrap().as_list::<i32>().unwrap();
+//! assert_eq!(names.value(1), "bo");
+//! assert_eq!(tags.value(1).as_primitive::<i32>().unwrap().to_vec(), vec![8, 9]);
+//! assert!(people.as_list::<i32>().is_none()); // a struct is not a list
+//! # Ok::<(), quiver::Error>(())
+//! ```
 
 pub use quiver_array::*;
 pub use quiver_buffer::{
