@@ -13,7 +13,7 @@
 //! assert_eq!(batch.to_string(), "   n     s\n0  1     a\n1  2  null");
 //! ```
 
-mod builder;
+mod builders;
 mod canonical;
 mod concat;
 mod data;
@@ -35,8 +35,14 @@ mod table;
 mod validate;
 mod values;
 
-pub use builder::{
-    ArrowPrimitive, BooleanBuilder, FixedSizeBinaryBuilder, GenericBytesBuilder, PrimitiveBuilder,
+pub use builders::{
+    ArrayBuilder, ArrowPrimitive, BinaryBuilder, BinaryKind, BinaryViewBuilder, BooleanBuilder,
+    ByteViewBuilder, BytesKind, DecimalBuilder, DecimalNative, DictionaryBuilder,
+    FixedSizeBinaryBuilder, FixedSizeListBuilder, GenericBytesBuilder, GenericListBuilder,
+    LargeBinaryBuilder, LargeListBuilder, LargeStringBuilder, ListBuilder, MapBuilder,
+    PrimitiveBuilder, PrimitiveDictionaryBuilder, RunEndBuilder, RunEndIndex, StringBuilder,
+    StringDictionaryBuilder, StringViewBuilder, StructBuilder, UnionBuilder, Utf8Kind,
+    ValueBuilder,
 };
 pub use concat::concat;
 pub use data::{
@@ -54,6 +60,7 @@ pub use extension::{
 };
 pub use field::{Field, Metadata};
 pub use layout::{BufferSpec, Layout, layout};
+pub use nested::validity_from_bools;
 pub use record_batch::RecordBatch;
 pub use schema::{Schema, SchemaRef};
 pub use special::{ByteViewValues, run_end};
