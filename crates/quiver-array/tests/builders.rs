@@ -67,6 +67,7 @@ fn primitive_builders_refuse_a_rust_type_that_is_not_the_value_type() {
         b.finish().unwrap_err().to_string(),
         "decimal128(10, 2) array: cannot be built from Rust i64 values (its values are i128)"
     );
+    assert!(b.is_empty(), "a failed finish resets the builder too");
     let err = Array::from_primitive::<i32>(DataType::Utf8, [Some(1)]).unwrap_err();
     assert_eq!(
         err.to_string(),

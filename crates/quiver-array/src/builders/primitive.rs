@@ -155,11 +155,12 @@ impl<T: NativeType> PrimitiveBuilder<T> {
 
     /// Builds the array and resets the builder; fails if `T` is not the type's value type.
     pub fn finish(&mut self) -> Result<Array> {
-        check_native::<T>(&self.data_type)?;
         let values = std::mem::take(&mut self.values).freeze();
         let len = self.nulls.len();
+        let nulls = self.nulls.take();
+        check_native::<T>(&self.data_type)?;
         ArrayData::new(self.data_type.clone(), len)
-            .nulls(self.nulls.take())
+            .nulls(nulls)
             .buffers(vec![values])
             .build()
     }

@@ -220,8 +220,8 @@ impl<K: ArrayBuilder + 'static, V: ArrayBuilder + 'static> ArrayBuilder for MapB
         self.map_type()
     }
     fn append_null(&mut self) {
-        // A null map with no entries; the trait method cannot report the key/value
-        // mismatch, which `finish` then reports through the offsets check.
+        // A null map with no entries. The trait method cannot report keys and values
+        // that differ in number; `finish` does, when it builds the entries struct.
         let end = i32::try_from(self.keys.len()).unwrap_or(i32::MAX);
         self.offsets.push(end);
         self.nulls.append(false);
