@@ -474,6 +474,30 @@ fn run_end_builders_merge_equal_neighbours() {
     assert_eq!(a.children()[0].to_string(), "[3, 5, 6, 7, 8]");
     assert_eq!(a.children()[1].to_string(), "[1, null, 2, 1, null]");
 
+    let mut long = RunEndBuilder::<i16, _>::new(PrimitiveBuilder::<i64>::new(DataType::Int64));
+    for _ in 0..32768 {
+        long.append_value(&1).unwrap();
+    }
+    let overflow =
+        "run_end_encoded<run_ends: int16, values: int64> array: run end 32768 does not fit int16";
+    assert_eq!(long.append_value(&2).unwrap_err().to_string(), overflow);
+    long.append_null();
+    assert_eq!(long.len(), 32768, "failed appends add no slot");
+    assert_eq!(long.finish().unwrap_err().to_string(), overflow);
+    assert!(long.is_empty());
+
+    // A refused value changes nothing: the runs stay aligned with their values.
+    let mut fixed = RunEndBuilder::<i32, _>::new(FixedSizeBinaryBuilder::new(2));
+    fixed.append_value(b"ab").unwrap();
+    assert_eq!(
+        fixed.append_value(b"abc").unwrap_err().to_string(),
+        "fixed_size_binary[2] array: value of 3 bytes appended at slot 1"
+    );
+    fixed.append_value(b"cd").unwrap();
+    let a = done(&mut fixed);
+    assert_eq!(a.to_string(), "[6162, 6364]");
+    assert_eq!(a.children()[0].to_string(), "[1, 2]");
+
     let mut lists = RunEndBuilder::<i32, _>::new(StringViewBuilder::new());
     lists.append_value("same but long enough to spill").unwrap();
     lists.append_value("same but long enough to spill").unwrap();

@@ -60,26 +60,30 @@ impl<R: RunEndIndex, B: ValueBuilder> RunEndBuilder<R, B> {
         }
     }
 
-    /// Ends the current run at the current length (its end is written when the next
-    /// run starts or at `finish`).
-    fn close_run(&mut self) -> Result<()> {
+    /// The end of the current run if it ended now; `None` before the first run.
+    fn run_end(&self) -> Result<Option<R>> {
         if self.last == Run::None {
-            return Ok(());
+            return Ok(None);
         }
-        let end = R::try_from(self.len).map_err(|_| ArrayError::InvalidData {
-            data_type: self.ree_type(),
-            problem: format!("run end {} does not fit {}", self.len, R::DATA_TYPE),
-        })?;
-        self.run_ends.append_value(end);
-        Ok(())
+        R::try_from(self.len)
+            .map(Some)
+            .map_err(|_| ArrayError::InvalidData {
+                data_type: self.ree_type(),
+                problem: format!("run end {} does not fit {}", self.len, R::DATA_TYPE),
+            })
     }
 
+    /// Extends the current run, or ends it and starts a run of `next`. On error nothing
+    /// changes.
     fn extend(&mut self, next: Run, v: Option<&B::Value>) -> Result<()> {
         if next != self.last {
-            self.close_run()?;
+            let end = self.run_end()?;
             match v {
                 Some(v) => self.values.push(v)?,
                 None => self.values.append_null(),
+            }
+            if let Some(end) = end {
+                self.run_ends.append_value(end);
             }
             self.last = next;
         }
@@ -109,12 +113,15 @@ impl<R: RunEndIndex, B: ValueBuilder> RunEndBuilder<R, B> {
 
     /// Builds the array and resets the builder.
     pub fn finish(&mut self) -> Result<Array> {
-        let closed = self.close_run();
+        let last = self.run_end();
+        if let Ok(Some(end)) = last {
+            self.run_ends.append_value(end);
+        }
         self.last = Run::None;
         self.len = 0;
         let run_ends = self.run_ends.finish();
         let values = self.values.finish();
-        closed?;
+        last?;
         Array::run_end_encoded(run_ends?, values?)
     }
 }
@@ -127,8 +134,8 @@ impl<R: RunEndIndex, B: ValueBuilder + 'static> ArrayBuilder for RunEndBuilder<R
         self.ree_type()
     }
     fn append_null(&mut self) {
-        // A null run end overflowing `R` is reported by `finish`, which sees the
-        // length past what `R` holds.
+        // Only a run end overflowing `R` fails here, leaving the builder unchanged;
+        // the length already overflows `R`, so `finish` reports it.
         let _ = self.extend(Run::Null, None);
     }
     fn finish(&mut self) -> Result<Array> {
