@@ -11,7 +11,8 @@ use quiver_array::{
 };
 use quiver_buffer::i256;
 
-/// Finishes `b`, checks the array was fully validated and that `b` is empty again.
+/// Finishes `b`, checks the array was fully validated and that `b` is empty again:
+/// finishing it a second time gives an empty array of the same type.
 fn done(b: &mut dyn ArrayBuilder) -> Array {
     let a = b.finish().unwrap();
     assert!(
@@ -20,7 +21,11 @@ fn done(b: &mut dyn ArrayBuilder) -> Array {
         a.data_type()
     );
     a.validate_full().unwrap();
+    assert_eq!(a.data_type(), &b.data_type());
     assert!(b.is_empty());
+    let empty = b.finish().unwrap();
+    assert_eq!((empty.len(), empty.data_type()), (0, a.data_type()));
+    empty.validate_full().unwrap();
     a
 }
 
