@@ -552,7 +552,7 @@ impl OffsetSize for i64 {
 }
 
 /// The Rust type a fixed-width type's slots hold, as [`Array::as_primitive`] expects it.
-fn native_type_id(data_type: &DataType) -> Option<std::any::TypeId> {
+pub(crate) fn native_type_id(data_type: &DataType) -> Option<std::any::TypeId> {
     use crate::datatype::IntervalUnit;
     use DataType::*;
     use std::any::TypeId;

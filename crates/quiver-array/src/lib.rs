@@ -13,7 +13,7 @@
 //! assert_eq!(batch.to_string(), "   n     s\n0  1     a\n1  2  null");
 //! ```
 
-mod builder;
+mod builders;
 mod canonical;
 mod concat;
 mod data;
@@ -36,8 +36,14 @@ mod validate;
 mod values;
 mod views;
 
-pub use builder::{
-    ArrowPrimitive, BooleanBuilder, FixedSizeBinaryBuilder, GenericBytesBuilder, PrimitiveBuilder,
+pub use builders::{
+    ArrayBuilder, ArrowPrimitive, BinaryBuilder, BinaryKind, BinaryViewBuilder, BooleanBuilder,
+    ByteViewBuilder, BytesKind, DecimalBuilder, DecimalNative, DictionaryBuilder,
+    FixedSizeBinaryBuilder, FixedSizeListBuilder, GenericBytesBuilder, GenericListBuilder,
+    LargeBinaryBuilder, LargeListBuilder, LargeStringBuilder, ListBuilder, MapBuilder,
+    PrimitiveBuilder, PrimitiveDictionaryBuilder, RunEndBuilder, RunEndIndex, StringBuilder,
+    StringDictionaryBuilder, StringViewBuilder, StructBuilder, UnionBuilder, Utf8Kind,
+    ValueBuilder,
 };
 pub use concat::concat;
 pub use data::{Array, ArrayData, BooleanValues, OffsetSize, PrimitiveValues};
@@ -52,6 +58,7 @@ pub use extension::{
 };
 pub use field::{Field, Metadata};
 pub use layout::{BufferSpec, Layout, layout};
+pub use nested::validity_from_bools;
 pub use record_batch::RecordBatch;
 pub use schema::{Schema, SchemaRef};
 pub use special::run_end;

@@ -11,8 +11,17 @@ use crate::datatype::{DataType, UnionMode};
 use crate::error::{ArrayError, Result};
 use crate::field::Field;
 
-/// A validity bitmap for `valid`, or `None` when every slot is valid.
-fn validity(valid: &[bool]) -> Option<Buffer> {
+/// A validity bitmap from one flag per slot (`true` = valid), or `None` when every
+/// slot is valid, as [`ArrayData::nulls`] takes it. Bit `i` is flag `i`; bits past the
+/// last slot are zero.
+///
+/// ```
+/// use quiver_array::validity_from_bools;
+/// let bits = validity_from_bools(&[true, false, true]).unwrap();
+/// assert_eq!(bits.as_slice(), &[0b101]);
+/// assert!(validity_from_bools(&[true, true]).is_none());
+/// ```
+pub fn validity_from_bools(valid: &[bool]) -> Option<Buffer> {
     if valid.iter().all(|&v| v) {
         return None;
     }
@@ -20,6 +29,8 @@ fn validity(valid: &[bool]) -> Option<Buffer> {
     valid.iter().for_each(|&v| b.append(v));
     Some(b.finish().buffer().clone())
 }
+
+use validity_from_bools as validity;
 
 fn bad(data_type: &DataType, problem: String) -> ArrayError {
     ArrayError::InvalidData {
@@ -131,29 +142,43 @@ impl Array {
             .build()
     }
 
-    /// A struct array from named columns of equal length; `valid` marks null rows.
+    /// A struct array from named columns of equal length; `valid` marks null rows. A
+    /// field is nullable when its column has nulls; use
+    /// [`struct_from_fields`](Array::struct_from_fields) to choose.
     ///
     /// ```
     /// use quiver_array::Array;
     /// let s = Array::struct_from(
-    ///     vec![("a", Array::from(vec![1i64, 2])), ("b", Array::from(vec!["x", "y"]))],
+    ///     vec![("a", Array::from(vec![1i64, 2])), ("b", Array::from(vec![Some("x"), None]))],
     ///     Some(vec![true, false]),
     /// ).unwrap();
     /// assert_eq!(s.to_string(), "[{a: 1, b: \"x\"}, null]");
+    /// let quiver_array::DataType::Struct(fields) = s.data_type() else { unreachable!() };
+    /// assert_eq!((fields[0].is_nullable(), fields[1].is_nullable()), (false, true));
     /// ```
     pub fn struct_from(columns: Vec<(&str, Array)>, valid: Option<Vec<bool>>) -> Result<Array> {
+        let fields = columns
+            .iter()
+            .map(|(name, a)| Field::new(*name, a.data_type().clone(), a.null_count() > 0))
+            .collect();
+        Self::struct_from_fields(fields, columns.into_iter().map(|(_, a)| a).collect(), valid)
+    }
+
+    /// A struct array of `fields` from their columns (of equal length, types matching
+    /// the fields); `valid` marks null rows.
+    pub fn struct_from_fields(
+        fields: Vec<Field>,
+        columns: Vec<Array>,
+        valid: Option<Vec<bool>>,
+    ) -> Result<Array> {
         let n = valid
             .as_ref()
             .map(Vec::len)
-            .or_else(|| columns.first().map(|(_, a)| a.len()))
+            .or_else(|| columns.first().map(Array::len))
             .unwrap_or(0);
-        let fields = columns
-            .iter()
-            .map(|(name, a)| Field::new(*name, a.data_type().clone(), true))
-            .collect();
         ArrayData::new(DataType::Struct(fields), n)
             .nulls(valid.as_deref().and_then(validity))
-            .children(columns.into_iter().map(|(_, a)| a).collect())
+            .children(columns)
             .build()
     }
 

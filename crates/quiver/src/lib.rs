@@ -60,6 +60,37 @@
 //! assert!(people.as_list::<i32>().is_none()); // a struct is not a list
 //! # Ok::<(), quiver::Error>(())
 //! ```
+//!
+//! ## Building arrays row by row
+//!
+//! Every layout has a builder implementing [`ArrayBuilder`]; nested builders own their
+//! children (`values()`, `field_builder`, `keys()`…), and `finish` validates the array
+//! and resets the builder. `Array::from(Vec<i64>)` and friends take the vector without
+//! copying.
+//!
+//! ```
+//! use quiver::{ArrayBuilder, DataType, ListBuilder, PrimitiveBuilder, StringBuilder, StructBuilder, TimeUnit};
+//!
+//! // list<struct<at: timestamp[ms, tz=UTC], what: string>>
+//! let mut events = ListBuilder::new(StructBuilder::from_builders(vec![
+//!     ("at", Box::new(PrimitiveBuilder::<i64>::new(DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into()))))),
+//!     ("what", Box::new(StringBuilder::new())),
+//! ]));
+//! for (at, what) in [(0, "start"), (1500, "stop")] {
+//!     let event = events.values();
+//!     event.field_builder::<PrimitiveBuilder<i64>>(0).unwrap().append_value(at);
+//!     event.field_builder::<StringBuilder>(1).unwrap().append_value(what);
+//!     event.append(true);
+//! }
+//! events.append(true); // the first list holds both events
+//! events.append(false); // a null list
+//! let array = events.finish()?;
+//! assert_eq!(
+//!     array.to_string(),
+//!     "[[{at: 1970-01-01 00:00:00, what: \"start\"}, {at: 1970-01-01 00:00:01.500, what: \"stop\"}], null]"
+//! );
+//! # Ok::<(), quiver::Error>(())
+//! ```
 
 pub use quiver_array::*;
 pub use quiver_buffer::{
