@@ -47,7 +47,6 @@ mod options;
 mod write;
 
 pub mod r#gen;
-pub mod json;
 
 pub use compression::CompressionCodec;
 pub use error::{IpcError, Location, Result};
