@@ -43,11 +43,15 @@ reader_modules!(compression, convert, message, read, tensor);
 mod error;
 mod fb;
 mod framing;
+/// The flatc output for the Arrow `.fbs` schemas; an implementation detail, used through
+/// [`fb`]. It is not public API, so this does not compile:
+///
+/// ```compile_fail,E0603
+/// use quiver_ipc::r#gen::flatbuf::Schema;
+/// ```
+mod r#gen;
 mod options;
 mod write;
-
-pub mod r#gen;
-pub mod json;
 
 pub use compression::CompressionCodec;
 pub use error::{IpcError, Location, Result};
@@ -63,3 +67,9 @@ pub use tensor::{
 };
 pub use write::file::FileWriter;
 pub use write::stream::StreamWriter;
+
+/// Tests that need the crate's private parts (the generated flatbuffers bindings).
+#[cfg(test)]
+mod tests {
+    mod big_endian;
+}

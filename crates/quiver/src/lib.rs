@@ -102,6 +102,26 @@ pub use quiver_buffer::{
 
 pub mod ipc;
 
+/// The Arrow JSON integration-test format (the `quiver-json` crate), with the `json`
+/// feature: [`read_json_file`](json::read_json_file) parses a document into a schema,
+/// record batches and dictionaries, [`write_json_file`](json::write_json_file) writes
+/// one.
+///
+/// ```
+/// use quiver::{Array, record_batch};
+///
+/// let batch = record_batch(vec![Array::from(vec![Some(1i64), None])], &["n"])?;
+/// let text = quiver::json::write_json_file(batch.schema(), &[batch.clone()], None)?;
+/// assert!(text.contains(r#""DATA":["1","0"]"#));
+/// let back = quiver::json::read_json_file(&text)?;
+/// assert!(back.batches[0].equals(&batch));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "json")]
+pub mod json {
+    pub use quiver_json::*;
+}
+
 /// Any error Quiver reports.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

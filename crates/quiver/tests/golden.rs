@@ -13,8 +13,8 @@ use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-use quiver::ipc::json::{JsonError, JsonFile, read_json_file};
 use quiver::ipc::{FileReader, FileWriter, IpcReadOptions, StreamReader, StreamWriter};
+use quiver_json::{JsonError, JsonFile, read_json_file};
 use std::sync::Arc;
 
 use quiver::{Array, Buffer, BufferReader, DataType, Field, RecordBatch, Schema};

@@ -1,5 +1,13 @@
-//! Reader for the Arrow JSON integration-test format (the `generated_*.json` files that
-//! accompany the cross-language IPC gold files). It turns a document into a [`Schema`],
+//! The Arrow JSON integration-test format for Quiver (the `generated_*.json` files that
+//! accompany the cross-language IPC gold files). Applications usually reach it through
+//! the `quiver` crate's `json` feature, as `quiver::json`.
+//!
+//! This crate enables `serde_json`'s `arbitrary_precision` feature, which it needs to
+//! keep every digit of wide numbers and the exact spelling of floats. Keeping it here
+//! means that depending on `quiver` alone leaves `serde_json` as it is for the rest of a
+//! program.
+//!
+//! [`read_json_file`] turns a document into a [`Schema`],
 //! [`RecordBatch`]es and the dictionaries, built as ordinary [`Array`]s and checked by
 //! the array crate's full validation, so a decoded IPC file can be compared with it
 //! using `RecordBatch::equals`.
@@ -17,7 +25,7 @@
 //! Every Arrow type is read and written; all arrays are built with full validation.
 //!
 //! ```
-//! use quiver_ipc::json::read_json_file;
+//! use quiver_json::read_json_file;
 //! let doc = r#"{
 //!   "schema": {"fields": [
 //!     {"name": "a", "nullable": true, "type": {"name": "int", "isSigned": true, "bitWidth": 64}, "children": []}

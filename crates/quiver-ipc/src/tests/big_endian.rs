@@ -8,14 +8,18 @@
 //! little-endian stream, then the test swaps every body buffer as the Arrow spec says
 //! (its own code, driven by a per-field list of buffer kinds) and puts in front a schema
 //! message it builds with `endianness: Big`.
+//!
+//! It lives inside the crate because it reads and builds raw flatbuffers metadata with
+//! the generated bindings, which are private.
 
 use std::sync::Arc;
 
 use flatbuffers::{FlatBufferBuilder, ForwardsUOffset, UnionWIPOffset, Vector, WIPOffset};
 use quiver_array::{Array, ArrayData, DataType, Field, IntervalUnit, RecordBatch, UnionMode};
 use quiver_buffer::{Buffer, BufferReader};
-use quiver_ipc::r#gen::flatbuf as fb;
-use quiver_ipc::{IpcWriteOptions, StreamReader, StreamWriter};
+
+use crate::fb;
+use crate::{IpcWriteOptions, StreamReader, StreamWriter};
 
 /// How one buffer's values turn big-endian.
 #[derive(Debug, Clone, Copy)]

@@ -5,7 +5,7 @@ use quiver_buffer::f16;
 
 use super::emit::{J, hex_upper};
 use super::{Dictionaries, Node, invalid};
-use crate::json::JsonError;
+use crate::JsonError;
 
 /// Longest value a view keeps inline.
 const MAX_INLINE: usize = 12;

@@ -11,10 +11,10 @@ use std::sync::Arc;
 
 use quiver_array::{Array, ArrayData, DataType, Field, RecordBatch, Schema, UnionMode};
 use quiver_buffer::Buffer;
-use quiver_ipc::json::{
+use quiver_ipc::{FileReader, IpcReadOptions};
+use quiver_json::{
     JsonFile, read_json_file, write_json_file, write_json_file_pretty, write_json_value,
 };
-use quiver_ipc::{FileReader, IpcReadOptions};
 use serde_json::Value;
 
 /// Gold cases each test must cover today.

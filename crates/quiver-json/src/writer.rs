@@ -26,6 +26,7 @@
 
 mod columns;
 mod emit;
+mod ids;
 
 use std::collections::BTreeMap;
 
@@ -34,8 +35,8 @@ use quiver_array::{UnionMode, concat};
 use serde_json::Value;
 
 use super::JsonError;
-use crate::convert::schema::{assign_dictionary_ids, walk_children};
 use emit::J;
+use ids::{assign_dictionary_ids, walk_children};
 
 /// Deepest field nesting the writer accepts (its walks are recursive).
 const MAX_DEPTH: usize = 256;
@@ -57,7 +58,7 @@ const MAX_DEPTH: usize = 256;
 ///
 /// ```
 /// use quiver_array::{Array, RecordBatch};
-/// use quiver_ipc::json::{read_json_file, write_json_file};
+/// use quiver_json::{read_json_file, write_json_file};
 ///
 /// let batch = RecordBatch::try_from_columns(
 ///     vec![Array::from(vec![Some(1i64), None]), Array::from(vec![Some("x"), None])],
