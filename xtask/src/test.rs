@@ -134,10 +134,36 @@ pub fn main(args: &[String]) -> Result<()> {
         }
         outcome(run(&mut cmd))
     });
+    if options.cargo_test_args.is_empty() {
+        step(&mut results, "examples", || outcome(run_examples()));
+    }
     let skipped = read_skip_log(&skip_log);
     let (report, result) = summarize(&results, &skipped, ci);
     eprint!("{report}");
     result
+}
+
+/// Runs every program in `examples/` in release mode, the way the README tells a
+/// newcomer to run the tour; any failure fails the step.
+fn run_examples() -> Result<(), String> {
+    let dir = repo_root().join("examples");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".rs").map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return Err(format!("no example found in {}", dir.display()));
+    }
+    for name in &names {
+        run(cargo().args(["run", "--release", "-p", "quiver", "--example", name]))?;
+    }
+    eprintln!("examples: {} ran ({})", names.len(), names.join(", "));
+    Ok(())
 }
 
 /// Runs one step between banners and records its outcome and duration.
