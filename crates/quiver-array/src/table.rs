@@ -93,11 +93,9 @@ impl Table {
     /// A table from batches that all share `schema`'s fields.
     pub fn from_batches(schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<Self> {
         for (i, b) in batches.iter().enumerate() {
-            if !b.schema().equals(&schema, false) {
+            if let Some(diff) = b.schema().first_difference(&schema) {
                 return Err(ArrayError::Batch(format!(
-                    "batch {i} has schema [{}] but the table has [{}]",
-                    b.schema(),
-                    schema
+                    "batch {i} does not match the table's schema: {diff}"
                 )));
             }
         }
