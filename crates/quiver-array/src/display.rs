@@ -52,11 +52,10 @@ fn write_value(out: &mut String, a: &Array, i: usize, quote: bool) -> fmt::Resul
         }
         Timestamp(unit, tz) => {
             write_timestamp(out, num!(i64), *unit)?;
-            if let Some(tz) = tz
-                && tz.as_ref() != "UTC"
-                && tz.as_ref() != "+00:00"
-            {
-                write!(out, " ({tz})")?;
+            // The value is an instant in UTC whatever the zone, so, like pyarrow, a
+            // zoned timestamp is shown in UTC and marked with `Z`.
+            if tz.is_some() {
+                out.write_char('Z')?;
             }
             Ok(())
         }
@@ -224,10 +223,8 @@ fn write_timestamp(out: &mut String, v: i64, unit: TimeUnit) -> fmt::Result {
         sod / 60 % 60,
         sod % 60
     )?;
-    if frac != 0 {
-        write_fraction(out, frac, unit)?;
-    }
-    Ok(())
+    // Always the unit's digits, so the values of a column line up.
+    write_fraction(out, frac, unit)
 }
 
 fn write_time_of_day(out: &mut String, v: i64, unit: TimeUnit) -> fmt::Result {
@@ -260,25 +257,78 @@ impl fmt::Display for Array {
     }
 }
 
-/// Renders columns as an aligned text table with a row index, right-aligned like a
-/// pandas `DataFrame`.
+/// Tables longer than this many rows show only their first and last
+/// [`EDGE_ROWS`] rows, with a `...` row between them and a row count below.
+pub(crate) const MAX_TABLE_ROWS: usize = 10;
+
+/// Rows shown at each end of an elided table.
+pub(crate) const EDGE_ROWS: usize = 5;
+
+/// The widest a table cell may be, in characters; a longer value is cut and ends
+/// with `...`.
+pub(crate) const MAX_CELL_WIDTH: usize = 32;
+
+/// A table cell: the value's text, cut to [`MAX_CELL_WIDTH`] characters.
+fn table_cell(array: &Array, i: usize) -> String {
+    let s = format_value(array, i);
+    if s.chars().count() <= MAX_CELL_WIDTH {
+        return s;
+    }
+    let mut cut: String = s.chars().take(MAX_CELL_WIDTH - 3).collect();
+    cut.push_str("...");
+    cut
+}
+
+/// The cell at logical `row` of a column stored as `chunks`.
+fn chunked_cell(chunks: &[&Array], mut row: usize) -> String {
+    for c in chunks {
+        if row < c.len() {
+            return table_cell(c, row);
+        }
+        row -= c.len();
+    }
+    "<invalid>".to_string()
+}
+
+/// Renders columns (each a list of chunks) as an aligned text table with a row
+/// index, right-aligned like a pandas `DataFrame`. Long tables keep their first and
+/// last rows around a `...` row and end with `[N rows x M columns]`.
 pub(crate) fn write_table(
     f: &mut fmt::Formatter<'_>,
     names: &[&str],
-    columns: &[Vec<String>],
+    columns: &[Vec<&Array>],
     rows: usize,
-    first_index: usize,
 ) -> fmt::Result {
-    let index: Vec<String> = (first_index..first_index + rows)
-        .map(|i| i.to_string())
+    let elided = rows > MAX_TABLE_ROWS;
+    // `None` stands for the `...` row.
+    let shown: Vec<Option<usize>> = if elided {
+        (0..EDGE_ROWS)
+            .map(Some)
+            .chain([None])
+            .chain((rows - EDGE_ROWS..rows).map(Some))
+            .collect()
+    } else {
+        (0..rows).map(Some).collect()
+    };
+    let label = |r: &Option<usize>| r.map_or_else(|| "...".to_string(), |r| r.to_string());
+    let index: Vec<String> = shown.iter().map(label).collect();
+    let cells: Vec<Vec<String>> = columns
+        .iter()
+        .map(|chunks| {
+            shown
+                .iter()
+                .map(|r| r.map_or_else(|| "...".to_string(), |r| chunked_cell(chunks, r)))
+                .collect()
+        })
         .collect();
-    let index_w = index.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+    let width = |s: &String| s.chars().count();
+    let index_w = index.iter().map(width).max().unwrap_or(0);
     let widths: Vec<usize> = names
         .iter()
-        .zip(columns)
+        .zip(&cells)
         .map(|(n, c)| {
             c.iter()
-                .map(|s| s.chars().count())
+                .map(width)
                 .chain([n.chars().count()])
                 .max()
                 .unwrap_or(0)
@@ -288,19 +338,18 @@ pub(crate) fn write_table(
     for (n, w) in names.iter().zip(&widths) {
         write!(f, "  {n:>w$}")?;
     }
-    for r in 0..rows {
+    for (r, label) in index.iter().enumerate() {
         writeln!(f)?;
-        write!(f, "{:<index_w$}", index[r])?;
-        for (c, w) in columns.iter().zip(&widths) {
-            write!(f, "  {:>w$}", c[r])?;
+        write!(f, "{label:<index_w$}")?;
+        for (c, w) in cells.iter().zip(&widths) {
+            let cell = c.get(r).map_or("", String::as_str);
+            write!(f, "  {cell:>w$}")?;
         }
     }
+    if elided {
+        write!(f, "\n\n[{rows} rows x {} columns]", names.len())?;
+    }
     Ok(())
-}
-
-/// The cells of a column for [`write_table`].
-pub(crate) fn column_cells(array: &Array) -> Vec<String> {
-    (0..array.len()).map(|i| format_value(array, i)).collect()
 }
 
 #[cfg(test)]

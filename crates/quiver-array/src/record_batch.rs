@@ -204,14 +204,11 @@ impl PartialEq for RecordBatch {
 }
 
 impl fmt::Display for RecordBatch {
-    /// An aligned table with a row index, like a pandas `DataFrame`.
+    /// An aligned table with a row index, like a pandas `DataFrame`; long batches
+    /// show their first and last rows and a row count, and wide values are cut.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.schema.fields().iter().map(Field::name).collect();
-        let cells: Vec<_> = self
-            .columns
-            .iter()
-            .map(crate::display::column_cells)
-            .collect();
-        crate::display::write_table(f, &names, &cells, self.num_rows, 0)
+        let columns: Vec<Vec<&Array>> = self.columns.iter().map(|c| vec![c]).collect();
+        crate::display::write_table(f, &names, &columns, self.num_rows)
     }
 }

@@ -91,6 +91,37 @@ impl Schema {
                 })
         }
     }
+
+    /// Describes the first field where `self` differs from `expected` (names,
+    /// types and nullability; metadata is ignored), or `None` when
+    /// [`equals`](Schema::equals) without metadata holds. Schema mismatch errors
+    /// use it so they name one field instead of printing two schemas.
+    ///
+    /// ```
+    /// use quiver_array::{DataType, Field, Schema};
+    /// let a = Schema::new(vec![Field::new("x", DataType::Int32, true)]);
+    /// let b = Schema::new(vec![Field::new("x", DataType::Utf8, true)]);
+    /// assert_eq!(
+    ///     a.first_difference(&b).as_deref(),
+    ///     Some("field 0 is `x: int32` but `x: string` was expected")
+    /// );
+    /// assert_eq!(a.first_difference(&a), None);
+    /// ```
+    pub fn first_difference(&self, expected: &Schema) -> Option<String> {
+        let same = |a: &Field, b: &Field| {
+            a.name() == b.name()
+                && a.is_nullable() == b.is_nullable()
+                && a.data_type() == b.data_type()
+        };
+        let n = self.fields.len().max(expected.fields.len());
+        (0..n).find_map(|i| match (self.fields.get(i), expected.fields.get(i)) {
+            (Some(a), Some(b)) if same(a, b) => None,
+            (Some(a), Some(b)) => Some(format!("field {i} is `{a}` but `{b}` was expected")),
+            (None, Some(b)) => Some(format!("field {i} `{b}` is missing")),
+            (Some(a), None) => Some(format!("field {i} `{a}` is not expected")),
+            (None, None) => None,
+        })
+    }
 }
 
 impl PartialEq for Schema {

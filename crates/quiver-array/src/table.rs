@@ -93,11 +93,9 @@ impl Table {
     /// A table from batches that all share `schema`'s fields.
     pub fn from_batches(schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<Self> {
         for (i, b) in batches.iter().enumerate() {
-            if !b.schema().equals(&schema, false) {
+            if let Some(diff) = b.schema().first_difference(&schema) {
                 return Err(ArrayError::Batch(format!(
-                    "batch {i} has schema [{}] but the table has [{}]",
-                    b.schema(),
-                    schema
+                    "batch {i} does not match the table's schema: {diff}"
                 )));
             }
         }
@@ -196,15 +194,16 @@ impl PartialEq for Table {
 }
 
 impl fmt::Display for Table {
-    /// An aligned table with a row index, like a pandas `DataFrame`.
+    /// An aligned table with a row index, like a pandas `DataFrame`; long tables
+    /// show their first and last rows and a row count, and wide values are cut.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let names: Vec<&str> = self.schema.fields().iter().map(Field::name).collect();
-        let mut cells: Vec<Vec<String>> = vec![Vec::new(); names.len()];
+        let mut columns: Vec<Vec<&Array>> = vec![Vec::new(); names.len()];
         for b in &self.batches {
-            for (i, c) in b.columns().iter().enumerate() {
-                cells[i].extend(crate::display::column_cells(c));
+            for (chunks, c) in columns.iter_mut().zip(b.columns()) {
+                chunks.push(c);
             }
         }
-        crate::display::write_table(f, &names, &cells, self.num_rows(), 0)
+        crate::display::write_table(f, &names, &columns, self.num_rows())
     }
 }

@@ -48,7 +48,7 @@ fn primitive_builders_carry_their_type_and_reset() {
     let again = done(&mut b);
     assert_eq!(
         again.to_string(),
-        "[1970-01-01 00:00:00.000007, 1970-01-01 00:00:00.000008]"
+        "[1970-01-01 00:00:00.000007Z, 1970-01-01 00:00:00.000008Z]"
     );
     assert_eq!(done(&mut b).len(), 0);
 }

@@ -410,3 +410,21 @@ fn some_slices_carry_whole_buffers() {
     let dict = sliced(Array::dictionary_from(indices, words, false).unwrap());
     assert_eq!(written_body(&dict), (16, vec![408 + 304]));
 }
+
+/// A batch of another schema is refused with the first field that differs, not with
+/// both schemas printed on one line, and the writer stays usable.
+#[test]
+fn a_batch_of_another_schema_names_the_first_differing_field() {
+    let mut w = StreamWriter::try_new(Vec::new(), batch().schema()).unwrap();
+    let other = RecordBatch::try_from_columns(
+        vec![Array::from(vec![1i64]), Array::from(vec![2i64])],
+        &["n", "s"],
+    )
+    .unwrap();
+    let err = w.write(&other).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the batch does not match the writer's schema: field 1 is `s: int64` but `s: string` was expected"
+    );
+    w.write(&batch()).unwrap();
+}

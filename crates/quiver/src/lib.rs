@@ -87,7 +87,7 @@
 //! let array = events.finish()?;
 //! assert_eq!(
 //!     array.to_string(),
-//!     "[[{at: 1970-01-01 00:00:00, what: \"start\"}, {at: 1970-01-01 00:00:01.500, what: \"stop\"}], null]"
+//!     "[[{at: 1970-01-01 00:00:00.000Z, what: \"start\"}, {at: 1970-01-01 00:00:01.500Z, what: \"stop\"}], null]"
 //! );
 //! # Ok::<(), quiver::Error>(())
 //! ```

@@ -128,8 +128,8 @@ fn the_built_batch_has_the_expected_values() {
              {x: 0.25, label: null}, {x: 0.5, label: \"p\"}, {x: 0.75, label: \"p\"}]]",
             "runs: [\"a\", \"a\", \"b\", \"b\", null]",
             "sparse: [0, \"odd\", 2, \"odd\", 4]",
-            "ts: [2023-11-14 22:13:20, 2023-11-14 22:13:20.000001, null, \
-             2023-11-14 22:13:20.000003, 2023-11-14 22:13:20.000004]",
+            "ts: [2023-11-14 22:13:20.000000Z, 2023-11-14 22:13:20.000001Z, null, \
+             2023-11-14 22:13:20.000003Z, 2023-11-14 22:13:20.000004Z]",
             "view: [\"row 0 of a view column, long enough to spill\", \"row 1 of a view column, \
              long enough to spill\", null, \"row 3 of a view column, long enough to spill\", \
              \"row 4 of a view column, long enough to spill\"]",

@@ -122,11 +122,9 @@ impl<W: Write> WriterCore<W> {
                 "write after finish(): the writer is closed".into(),
             ));
         }
-        if !batch.schema().equals(&self.schema, false) {
+        if let Some(diff) = batch.schema().first_difference(&self.schema) {
             return Err(IpcError::Usage(format!(
-                "the batch's schema [{}] differs from the writer's schema [{}]",
-                batch.schema().to_string().replace('\n', ", "),
-                self.schema.to_string().replace('\n', ", ")
+                "the batch does not match the writer's schema: {diff}"
             )));
         }
         // Arrays are checked when they are built; only those built through the `unsafe`
