@@ -116,11 +116,7 @@ fn main() -> Result<(), quiver::Error> {
     )?;
     println!("{}\n\n{batch}\n", batch.schema());
 
-    let options = IpcWriteOptions {
-        compression: Some(CompressionCodec::Zstd),
-        compression_level: Some(9),
-        ..IpcWriteOptions::default()
-    };
+    let options = IpcWriteOptions::default().with_compression(CompressionCodec::Zstd, Some(9));
     let mut sink = BufferOutputStream::new();
     let mut writer = StreamWriter::try_new_with_options(&mut sink, batch.schema(), options)?;
     writer.write_batch(&batch)?;

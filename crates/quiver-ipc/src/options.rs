@@ -16,29 +16,31 @@ pub enum MetadataVersion {
     V5,
 }
 
-/// Options for [`StreamWriter`](crate::StreamWriter) and [`FileWriter`](crate::FileWriter).
+/// Options for [`StreamWriter`](crate::StreamWriter) and [`FileWriter`](crate::FileWriter),
+/// set with `with_*` calls like [`IpcReadOptions`] and read back with getters.
 ///
 /// ```
-/// use quiver_ipc::{IpcWriteOptions, MetadataVersion};
-/// let opts = IpcWriteOptions { alignment: 64, ..Default::default() };
-/// assert_eq!(opts.metadata_version, MetadataVersion::V5);
+/// use quiver_ipc::{CompressionCodec, IpcWriteOptions, MetadataVersion};
+/// let opts = IpcWriteOptions::default()
+///     .with_compression(CompressionCodec::Zstd, Some(3))
+///     .with_alignment(64)
+///     .with_emit_dictionary_deltas(true);
+/// assert_eq!(opts.compression(), Some(CompressionCodec::Zstd));
+/// assert_eq!(opts.alignment(), 64);
+/// assert_eq!(opts.metadata_version(), MetadataVersion::V5);
+/// assert!(opts.validate().is_ok());
+/// assert_eq!(
+///     IpcWriteOptions::default().with_alignment(16).validate().unwrap_err().to_string(),
+///     "alignment must be 8 or 64, not 16"
+/// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IpcWriteOptions {
-    /// Alignment of message bodies and of every buffer inside them: 8 (the default, as
-    /// Arrow C++ and pyarrow write) or 64.
-    pub alignment: usize,
-    /// Metadata version to write (default V5).
-    pub metadata_version: MetadataVersion,
-    /// Compress every body buffer with this codec (default: none). Buffers that do not
-    /// shrink are stored raw, as the format allows.
-    pub compression: Option<CompressionCodec>,
-    /// ZSTD compression level (default 3 when `None`); ignored by LZ4.
-    pub compression_level: Option<i32>,
-    /// When a dictionary grows by appending values, send only the new values as a delta
-    /// dictionary batch instead of replacing it (default false; pyarrow's
-    /// `emit_dictionary_deltas`).
-    pub emit_dictionary_deltas: bool,
+    alignment: usize,
+    metadata_version: MetadataVersion,
+    compression: Option<CompressionCodec>,
+    compression_level: Option<i32>,
+    emit_dictionary_deltas: bool,
 }
 
 impl Default for IpcWriteOptions {
@@ -50,6 +52,80 @@ impl Default for IpcWriteOptions {
             compression_level: None,
             emit_dictionary_deltas: false,
         }
+    }
+}
+
+impl IpcWriteOptions {
+    /// Alignment of message bodies and of every buffer inside them: 8 (the default, as
+    /// Arrow C++ and pyarrow write) or 64. Writers refuse other values (see
+    /// [`validate`](IpcWriteOptions::validate)).
+    pub fn with_alignment(mut self, alignment: usize) -> Self {
+        self.alignment = alignment;
+        self
+    }
+
+    /// Metadata version to write (default V5).
+    pub fn with_metadata_version(mut self, version: MetadataVersion) -> Self {
+        self.metadata_version = version;
+        self
+    }
+
+    /// Compress every body buffer with `codec` (`None`, the default, compresses
+    /// nothing) at `level` (ZSTD only, 3 when `None`; LZ4 ignores it). Buffers that do
+    /// not shrink are stored raw, as the format allows.
+    pub fn with_compression(
+        mut self,
+        codec: impl Into<Option<CompressionCodec>>,
+        level: Option<i32>,
+    ) -> Self {
+        self.compression = codec.into();
+        self.compression_level = level;
+        self
+    }
+
+    /// When a dictionary grows by appending values, send only the new values as a delta
+    /// dictionary batch instead of replacing it (default false; pyarrow's
+    /// `emit_dictionary_deltas`).
+    pub fn with_emit_dictionary_deltas(mut self, yes: bool) -> Self {
+        self.emit_dictionary_deltas = yes;
+        self
+    }
+
+    /// The alignment of bodies and buffers.
+    pub fn alignment(&self) -> usize {
+        self.alignment
+    }
+
+    /// The metadata version written.
+    pub fn metadata_version(&self) -> MetadataVersion {
+        self.metadata_version
+    }
+
+    /// The body compression codec, if any.
+    pub fn compression(&self) -> Option<CompressionCodec> {
+        self.compression
+    }
+
+    /// The compression level asked for, if any.
+    pub fn compression_level(&self) -> Option<i32> {
+        self.compression_level
+    }
+
+    /// Whether dictionary deltas are sent.
+    pub fn emit_dictionary_deltas(&self) -> bool {
+        self.emit_dictionary_deltas
+    }
+
+    /// Checks the options as writers do when they are created: the alignment must be 8
+    /// or 64.
+    pub fn validate(&self) -> Result<(), IpcError> {
+        if self.alignment != 8 && self.alignment != 64 {
+            return Err(IpcError::Usage(format!(
+                "alignment must be 8 or 64, not {}",
+                self.alignment
+            )));
+        }
+        Ok(())
     }
 }
 

@@ -8,10 +8,7 @@ use quiver_ipc::{CompressionCodec, IpcReadOptions, IpcWriteOptions, StreamReader
 fn compressed_stream(codec: CompressionCodec, values: usize) -> (RecordBatch, Vec<u8>) {
     let batch =
         RecordBatch::try_from_columns(vec![Array::from(vec![0i32; values])], &["z"]).unwrap();
-    let opts = IpcWriteOptions {
-        compression: Some(codec),
-        ..Default::default()
-    };
+    let opts = IpcWriteOptions::default().with_compression(codec, None);
     let mut w = StreamWriter::try_new_with_options(Vec::new(), batch.schema(), opts).unwrap();
     w.write(&batch).unwrap();
     (batch, w.close().unwrap())

@@ -99,10 +99,7 @@ fn streams_send_deltas_when_asked() {
         batch(&[2], &[&a, &b, &c]),
     ];
     let write = |deltas: bool| {
-        let opts = IpcWriteOptions {
-            emit_dictionary_deltas: deltas,
-            ..Default::default()
-        };
+        let opts = IpcWriteOptions::default().with_emit_dictionary_deltas(deltas);
         let mut w = StreamWriter::try_new_with_options(Vec::new(), &schema(), opts).unwrap();
         for b in &batches {
             w.write(b).unwrap();
@@ -157,10 +154,7 @@ fn footer_metadata_round_trips() {
 
 #[test]
 fn a_delta_without_a_dictionary_before_it_is_refused() {
-    let opts = IpcWriteOptions {
-        emit_dictionary_deltas: true,
-        ..Default::default()
-    };
+    let opts = IpcWriteOptions::default().with_emit_dictionary_deltas(true);
     let mut w = StreamWriter::try_new_with_options(Vec::new(), &schema(), opts).unwrap();
     let after_schema = w.get_ref().len();
     w.write(&batch(&[0], &["a"])).unwrap();

@@ -163,13 +163,10 @@ fn indirect_layouts_round_trip_whole_and_sliced() {
         })
     {
         {
-            let options = IpcWriteOptions {
-                alignment,
-                metadata_version: version,
-                compression,
-                compression_level: Some(1),
-                ..IpcWriteOptions::default()
-            };
+            let options = IpcWriteOptions::default()
+                .with_alignment(alignment)
+                .with_metadata_version(version)
+                .with_compression(compression, Some(1));
             round_trip(&b, options.clone());
             for (off, len) in [(1, 2), (3, 1), (0, 0), (2, 2)] {
                 round_trip(&b.slice(off, len).unwrap(), options.clone());

@@ -73,9 +73,13 @@ const SINK_FAILED: &str = "I/O error while writing to the sink: disk full";
 const STILL_FAILED: &str = "the writer's output is incomplete: an earlier write failed \
      (I/O error while writing to the sink: disk full); start again with a new writer and sink";
 
-/// What a file reader says about a file without its footer.
-const NOT_A_FILE: &str = "invalid Arrow IPC data at input: not an Arrow file: the ARROW1 \
-     magic is missing at the start or the end (an Arrow stream? open it with a stream reader)";
+/// What a file reader says about a file of `len` bytes without its footer.
+fn unfinished(len: usize) -> String {
+    format!(
+        "unexpected end of input at byte {len}: the file starts with the ARROW1 magic but \
+         does not end with it: it is truncated (cut off, or its writer never finished it)"
+    )
+}
 
 #[test]
 fn a_failed_stream_finish_keeps_failing() {
@@ -121,8 +125,9 @@ fn a_failed_file_finish_keeps_failing() {
     // No footer, no closing magic: no file reader takes it for a file.
     let bytes = sink.bytes();
     assert_eq!(bytes, before);
+    let len = bytes.len();
     let err = FileReader::try_new(Buffer::from_vec(bytes)).unwrap_err();
-    assert_eq!(err.to_string(), NOT_A_FILE);
+    assert_eq!(err.to_string(), unfinished(len));
 }
 
 #[test]
@@ -192,7 +197,7 @@ fn a_dropped_file_writer_writes_nothing_more() {
     drop(w);
     assert_eq!(sink.bytes(), written);
     let err = FileReader::try_new(Buffer::from_vec(sink.bytes())).unwrap_err();
-    assert_eq!(err.to_string(), NOT_A_FILE);
+    assert_eq!(err.to_string(), unfinished(written.len()));
 }
 
 /// Drops a writer built by `make` while a panic unwinds, on its own thread, with a sink

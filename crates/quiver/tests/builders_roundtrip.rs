@@ -146,10 +146,7 @@ fn a_batch_built_row_by_row_round_trips_through_both_formats() {
         Some(CompressionCodec::Lz4Frame),
         Some(CompressionCodec::Zstd),
     ] {
-        let options = IpcWriteOptions {
-            compression: codec,
-            ..IpcWriteOptions::default()
-        };
+        let options = IpcWriteOptions::default().with_compression(codec, None);
         let mut sink = BufferOutputStream::new();
         let mut w =
             StreamWriter::try_new_with_options(&mut sink, batch.schema(), options.clone()).unwrap();

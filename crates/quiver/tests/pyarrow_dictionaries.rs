@@ -89,10 +89,7 @@ fn read(path: &Path, format: &str) -> Result<Read, String> {
 }
 
 fn write(format: &str, (schema, batches): &Read, deltas: bool) -> Result<Vec<u8>, String> {
-    let options = IpcWriteOptions {
-        emit_dictionary_deltas: deltas,
-        ..IpcWriteOptions::default()
-    };
+    let options = IpcWriteOptions::default().with_emit_dictionary_deltas(deltas);
     let run = || -> Result<Vec<u8>, String> {
         if format == "stream" {
             let mut w = StreamWriter::try_new_with_options(Vec::new(), schema, options)

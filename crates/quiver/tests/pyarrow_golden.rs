@@ -59,10 +59,7 @@ const CODECS: [(&str, Option<CompressionCodec>); 3] = [
 ];
 
 fn options(codec: Option<CompressionCodec>) -> IpcWriteOptions {
-    IpcWriteOptions {
-        compression: codec,
-        ..IpcWriteOptions::default()
-    }
+    IpcWriteOptions::default().with_compression(codec, None)
 }
 
 fn write_stream(

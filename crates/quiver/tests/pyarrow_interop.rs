@@ -406,10 +406,7 @@ impl Format {
 }
 
 fn write_options(alignment: usize) -> IpcWriteOptions {
-    IpcWriteOptions {
-        alignment,
-        ..IpcWriteOptions::default()
-    }
+    IpcWriteOptions::default().with_alignment(alignment)
 }
 
 /// Writes `batches` into an in-memory sink with Quiver.

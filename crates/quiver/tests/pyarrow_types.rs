@@ -184,10 +184,7 @@ fn diff(expected: &Read, actual: &Read) -> Option<String> {
 }
 
 fn quiver_write(format: &str, read: &Read, deltas: bool) -> Result<Vec<u8>, String> {
-    let options = IpcWriteOptions {
-        emit_dictionary_deltas: deltas,
-        ..IpcWriteOptions::default()
-    };
+    let options = IpcWriteOptions::default().with_emit_dictionary_deltas(deltas);
     let (schema, batches) = read;
     let write = || -> Result<Vec<u8>, String> {
         if format == "stream" {

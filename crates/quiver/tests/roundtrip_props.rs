@@ -623,11 +623,9 @@ const OPTIONS: [(usize, MetadataVersion); 4] = [
 ];
 
 fn options(alignment: usize, metadata_version: MetadataVersion) -> IpcWriteOptions {
-    IpcWriteOptions {
-        alignment,
-        metadata_version,
-        ..IpcWriteOptions::default()
-    }
+    IpcWriteOptions::default()
+        .with_alignment(alignment)
+        .with_metadata_version(metadata_version)
 }
 
 fn write_stream(schema: &Schema, batches: &[RecordBatch], opts: IpcWriteOptions) -> Vec<u8> {

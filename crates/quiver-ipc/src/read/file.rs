@@ -8,7 +8,7 @@ use quiver_buffer::{Buffer, RandomAccessFile};
 
 use crate::error::{IpcError, Location, Result};
 use crate::options::IpcReadOptions;
-use crate::read::file_decoder::{Block, FileDecoder, MIN_FILE_SIZE};
+use crate::read::file_decoder::{Block, FileDecoder};
 
 /// Reads an Arrow file with random access, like `pyarrow.ipc.open_file`.
 ///
@@ -56,15 +56,10 @@ impl<F: RandomAccessFile> FileReader<F> {
                 .read_at(offset, len)
                 .map_err(|e| IpcError::io(format!("reading {what}"), e))
         };
-        // Too small a file is refused by `footer_location` without these bytes.
-        let (head, tail) = if size >= MIN_FILE_SIZE {
-            (
-                read(0, 6, "the leading magic")?,
-                read(size.saturating_sub(10), 10, "the footer length")?,
-            )
-        } else {
-            (Buffer::empty(), Buffer::empty())
-        };
+        // Short files give short ends; `footer_location` tells truncated from foreign.
+        let head = read(0, size.min(6) as usize, "the leading magic")?;
+        let tail_len = size.min(10);
+        let tail = read(size.saturating_sub(tail_len), tail_len as usize, "the footer length")?;
         let (footer_start, footer_len) = FileDecoder::footer_location(size, &head, &tail)?;
         let footer = read(footer_start, footer_len, "the footer")?;
         let mut decoder = FileDecoder::try_new(&footer, footer_start, options)?;

@@ -117,20 +117,39 @@ pub struct FileDecoder {
 
 impl FileDecoder {
     /// Where the footer is, as `(offset, length)`, from the file's size, its first 6
-    /// bytes and its last 10 bytes (the footer length and the closing magic). Checks
-    /// both magics.
+    /// bytes and its last 10 bytes (the footer length and the closing magic; fewer when
+    /// the file is shorter). Checks both magics: a file that starts with the magic but
+    /// does not end with it is reported as truncated.
     pub fn footer_location(file_size: u64, head: &[u8], tail: &[u8]) -> Result<(u64, usize)> {
         let loc = Location::default();
+        let leading = head.get(..6) == Some(&MAGIC[..]);
+        let trailing = tail.get(4..10) == Some(&MAGIC[..]);
+        if leading && !trailing {
+            return Err(IpcError::Truncated {
+                location: Box::new(Location {
+                    byte_offset: Some(file_size),
+                    ..Location::default()
+                }),
+                detail: "the file starts with the ARROW1 magic but does not end with it: it \
+                         is truncated (cut off, or its writer never finished it)"
+                    .into(),
+            });
+        }
         if file_size < MIN_FILE_SIZE {
             return Err(IpcError::malformed(
                 loc,
                 format!("{file_size} bytes is too small to be an Arrow file"),
             ));
         }
-        if head.get(..6) != Some(&MAGIC[..]) || tail.get(4..10) != Some(&MAGIC[..]) {
+        if !leading {
+            let hint = if head.get(..4) == Some(&CONTINUATION.to_le_bytes()[..]) {
+                " (it starts like an Arrow IPC stream: open it as a stream)"
+            } else {
+                ""
+            };
             return Err(IpcError::malformed(
                 loc,
-                "not an Arrow file: the ARROW1 magic is missing at the start or the end (an Arrow stream? open it with a stream reader)",
+                format!("not an Arrow file: the ARROW1 magic is missing at the start{hint}"),
             ));
         }
         let footer_len = i32::from_le_bytes(read4(tail, 0).unwrap_or_default());

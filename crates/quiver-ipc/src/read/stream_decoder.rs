@@ -9,7 +9,7 @@ use quiver_buffer::{Buffer, MutableBuffer};
 use crate::convert::schema::{IpcSchema, schema_from_fb};
 use crate::error::{IpcError, Location, Result};
 use crate::fb;
-use crate::framing::CONTINUATION;
+use crate::framing::{CONTINUATION, MAGIC};
 use crate::message::VerifiedMessage;
 use crate::options::{IpcReadOptions, Selection, project_schema};
 use crate::read::array::{Body, Dictionaries};
@@ -25,6 +25,11 @@ pub enum Decoded {
     /// The end-of-stream marker.
     EndOfStream,
 }
+
+/// The largest metadata length believed at the very start of a stream without the
+/// continuation marker (the pre-0.15 framing, whose first message is a schema). Text and
+/// other non-Arrow bytes read as lengths far above it.
+const MAX_LEGACY_SCHEMA: i32 = 1 << 24;
 
 #[derive(Debug)]
 enum State {
@@ -270,9 +275,31 @@ impl StreamDecoder {
                 return Ok(Some(Decoded::EndOfStream));
             }
             // A positive value straight away is the pre-0.15 framing: no marker.
+            State::Prefix if self.messages == 0 && !(1..=MAX_LEGACY_SCHEMA).contains(&value) => {
+                return Err(self.not_a_stream());
+            }
             _ => self.state = State::Metadata(self.message_len(value)?),
         }
         Ok(None)
+    }
+
+    /// The error for input whose first 4 bytes cannot start a stream.
+    fn not_a_stream(&self) -> IpcError {
+        let loc = Location {
+            message: Some(0),
+            byte_offset: Some(0),
+            ..Location::default()
+        };
+        let [a, b, c, d] = self.prefix;
+        let why = if self.prefix == MAGIC[..4] {
+            "it starts with the ARROW1 magic of the file format (open it as a file)".to_string()
+        } else {
+            format!(
+                "its first 4 bytes ({a:02x} {b:02x} {c:02x} {d:02x}) are neither the \
+                 continuation marker (ff ff ff ff) nor a plausible metadata length"
+            )
+        };
+        IpcError::malformed(loc, format!("not an Arrow IPC stream: {why}"))
     }
 
     fn on_chunk(&mut self, chunk: Buffer) -> Result<Option<Decoded>> {

@@ -536,10 +536,7 @@ fn read(bytes: Vec<u8>) -> Vec<RecordBatch> {
 fn big_endian_stream_reads_like_its_little_endian_original() {
     let first = batch();
     let batches = [first.clone(), grown(&first), first.slice(1, 3).unwrap()];
-    let options = IpcWriteOptions {
-        emit_dictionary_deltas: true,
-        ..IpcWriteOptions::default()
-    };
+    let options = IpcWriteOptions::default().with_emit_dictionary_deltas(true);
     let mut w = StreamWriter::try_new_with_options(Vec::new(), first.schema(), options).unwrap();
     batches.iter().for_each(|b| w.write(b).unwrap());
     let le = w.close().unwrap();

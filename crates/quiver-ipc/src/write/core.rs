@@ -42,9 +42,9 @@ impl<W: Write> WriterCore<W> {
         options: IpcWriteOptions,
         allow_replacement: bool,
     ) -> Result<Self> {
-        let emit_deltas = options.emit_dictionary_deltas;
+        let emit_deltas = options.emit_dictionary_deltas();
         let encoder = Encoder::new(options)?;
-        let alignment = encoder.options().alignment;
+        let alignment = encoder.options().alignment();
         Ok(Self {
             framer: Framer::new(sink, alignment),
             encoder,

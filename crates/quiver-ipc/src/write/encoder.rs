@@ -36,12 +36,7 @@ impl std::fmt::Debug for Encoder {
 
 impl Encoder {
     pub(crate) fn new(options: IpcWriteOptions) -> Result<Self> {
-        if options.alignment != 8 && options.alignment != 64 {
-            return Err(IpcError::Usage(format!(
-                "alignment must be 8 or 64, not {}",
-                options.alignment
-            )));
-        }
+        options.validate()?;
         Ok(Self {
             fbb: FlatBufferBuilder::with_capacity(1024),
             options,
@@ -59,7 +54,7 @@ impl Encoder {
     }
 
     fn version(&self) -> fb::MetadataVersion {
-        match self.options.metadata_version {
+        match self.options.metadata_version() {
             MetadataVersion::V4 => fb::MetadataVersion::V4,
             MetadataVersion::V5 => fb::MetadataVersion::V5,
         }
@@ -117,7 +112,7 @@ impl Encoder {
             })?;
         }
         self.take_error()?;
-        self.body_len = pad_to(self.body_len, self.options.alignment);
+        self.body_len = pad_to(self.body_len, self.options.alignment());
         let rows = batch.num_rows() as i64;
         let rb = self.record_batch_table(rows);
         let custom_metadata = metadata_to_fb(&mut self.fbb, batch.metadata());
@@ -147,7 +142,7 @@ impl Encoder {
         self.append_array(values)
             .map_err(|e| prefix_error(e, &format!("dictionary {id}")))?;
         self.take_error()?;
-        self.body_len = pad_to(self.body_len, self.options.alignment);
+        self.body_len = pad_to(self.body_len, self.options.alignment());
         let rb = self.record_batch_table(values.len() as i64);
         let db = fb::DictionaryBatch::create(
             &mut self.fbb,
@@ -176,7 +171,7 @@ impl Encoder {
         &mut self,
         rows: i64,
     ) -> flatbuffers::WIPOffset<fb::RecordBatch<'static>> {
-        let compression = self.options.compression.map(|c| {
+        let compression = self.options.compression().map(|c| {
             fb::BodyCompression::create(
                 &mut self.fbb,
                 &fb::BodyCompressionArgs {
@@ -205,9 +200,9 @@ impl Encoder {
     }
 
     fn push_buffer(&mut self, b: Buffer) {
-        let b = match self.options.compression {
+        let b = match self.options.compression() {
             // Errors are kept and reported once the message is done.
-            Some(codec) => match codec.compress(&b, self.options.compression_level) {
+            Some(codec) => match codec.compress(&b, self.options.compression_level()) {
                 Ok(c) => c,
                 Err(e) => {
                     self.error.get_or_insert(e);
@@ -216,7 +211,7 @@ impl Encoder {
             },
             None => b,
         };
-        let offset = pad_to(self.body_len, self.options.alignment);
+        let offset = pad_to(self.body_len, self.options.alignment());
         self.buffers
             .push(fb::Buffer::new(offset as i64, b.len() as i64));
         self.body_len = offset + b.len();
@@ -281,7 +276,7 @@ impl Encoder {
                 _ => self.push_buffer(Buffer::empty()),
             }
         } else if matches!(dt, DataType::Union { .. })
-            && self.options.metadata_version == MetadataVersion::V4
+            && self.options.metadata_version() == MetadataVersion::V4
         {
             self.push_buffer(Buffer::empty());
         }

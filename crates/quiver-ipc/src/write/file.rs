@@ -136,7 +136,7 @@ impl<W: Write> FileWriter<W> {
         };
         let dictionaries = Some(fbb.create_vector(&blocks(&self.dictionaries)));
         let record_batches = Some(fbb.create_vector(&blocks(&self.batches)));
-        let version = match self.options.metadata_version {
+        let version = match self.options.metadata_version() {
             MetadataVersion::V4 => fb::MetadataVersion::V4,
             MetadataVersion::V5 => fb::MetadataVersion::V5,
         };
