@@ -25,6 +25,16 @@ pub struct Field {
 }
 
 impl Field {
+    /// The field's children in the pre-order walk Arrow IPC uses for field nodes and
+    /// dictionary ids: those of its type, or, for a dictionary-encoded field, those of
+    /// its value type.
+    pub fn children_through_dictionary(&self) -> Vec<&Field> {
+        match self.data_type() {
+            DataType::Dictionary { value, .. } => value.children(),
+            t => t.children(),
+        }
+    }
+
     /// A field without metadata.
     pub fn new(name: impl Into<String>, data_type: DataType, nullable: bool) -> Self {
         Self {

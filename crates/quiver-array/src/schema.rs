@@ -24,6 +24,44 @@ pub struct Schema {
 }
 
 impl Schema {
+    /// The dictionary ids Arrow IPC writers give this schema's fields: one entry per
+    /// field of a pre-order walk (children by [`Field::children_through_dictionary`]),
+    /// `Some(n)` for the n-th dictionary-encoded field and `None` for the others.
+    ///
+    /// ```
+    /// use quiver_array::{DataType, Field, Schema};
+    /// let dict = DataType::Dictionary {
+    ///     index: Box::new(DataType::Int8),
+    ///     value: Box::new(DataType::Utf8),
+    ///     ordered: false,
+    /// };
+    /// let schema = Schema::new(vec![
+    ///     Field::new("a", DataType::Int32, true),
+    ///     Field::new("b", dict.clone(), true),
+    ///     Field::new("c", dict, true),
+    /// ]);
+    /// assert_eq!(schema.dictionary_ids(), vec![None, Some(0), Some(1)]);
+    /// ```
+    pub fn dictionary_ids(&self) -> Vec<Option<i64>> {
+        fn visit(f: &Field, ids: &mut Vec<Option<i64>>, next: &mut i64) {
+            if matches!(f.data_type(), DataType::Dictionary { .. }) {
+                ids.push(Some(*next));
+                *next = next.saturating_add(1);
+            } else {
+                ids.push(None);
+            }
+            for c in f.children_through_dictionary() {
+                visit(c, ids, next);
+            }
+        }
+        let mut ids = Vec::new();
+        let mut next = 0;
+        for f in self.fields() {
+            visit(f, &mut ids, &mut next);
+        }
+        ids
+    }
+
     /// A schema without metadata.
     pub fn new(fields: Vec<Field>) -> Self {
         Self {

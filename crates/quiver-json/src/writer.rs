@@ -26,7 +26,6 @@
 
 mod columns;
 mod emit;
-mod ids;
 
 use std::collections::BTreeMap;
 
@@ -36,7 +35,6 @@ use serde_json::Value;
 
 use super::JsonError;
 use emit::J;
-use ids::{assign_dictionary_ids, walk_children};
 
 /// Deepest field nesting the writer accepts (its walks are recursive).
 const MAX_DEPTH: usize = 256;
@@ -104,7 +102,7 @@ pub(super) fn invalid(context: impl Into<String>, message: impl Into<String>) ->
     }
 }
 
-/// A schema field with its dictionary id and the nodes of [`walk_children`].
+/// A schema field with its dictionary id and the nodes of [`Field::children_through_dictionary`](quiver_array::Field::children_through_dictionary).
 #[derive(Debug, Clone)]
 struct Node<'a> {
     field: &'a Field,
@@ -158,7 +156,8 @@ impl IdState<'_> {
         } else {
             None
         };
-        let children = walk_children(f)
+        let children = f
+            .children_through_dictionary()
             .into_iter()
             .map(|c| self.node(c, &path, depth.saturating_add(1)))
             .collect::<Result<Vec<_>, _>>()?;
@@ -173,7 +172,7 @@ impl IdState<'_> {
 
 fn nodes<'a>(schema: &'a Schema, ids: Option<&[i64]>) -> Result<Vec<Node<'a>>, JsonError> {
     let mut state = IdState {
-        positional: assign_dictionary_ids(schema),
+        positional: schema.dictionary_ids(),
         given: ids,
         position: 0,
         nth: 0,

@@ -36,15 +36,6 @@ pub(crate) struct IpcSchema {
     pub big_endian: bool,
 }
 
-/// The children of a field in the pre-order walk: those of its type, or of its
-/// dictionary value type.
-pub(crate) fn walk_children(f: &Field) -> Vec<&Field> {
-    match f.data_type() {
-        DataType::Dictionary { value, .. } => value.children(),
-        t => t.children(),
-    }
-}
-
 /// Key/value pairs as the array layer keeps them (absent keys and values read as
 /// empty strings).
 pub(crate) fn metadata_from_fb(
@@ -183,27 +174,6 @@ impl SchemaState {
     }
 }
 
-/// Dictionary ids for writing: the n-th dictionary-encoded field in pre-order gets id n.
-pub(crate) fn assign_dictionary_ids(schema: &Schema) -> Vec<Option<i64>> {
-    fn walk(f: &Field, ids: &mut Vec<Option<i64>>, next: &mut i64) {
-        if matches!(f.data_type(), DataType::Dictionary { .. }) {
-            ids.push(Some(*next));
-            *next = next.saturating_add(1);
-        } else {
-            ids.push(None);
-        }
-        for c in walk_children(f) {
-            walk(c, ids, next);
-        }
-    }
-    let mut ids = Vec::new();
-    let mut next = 0;
-    for f in schema.fields() {
-        walk(f, &mut ids, &mut next);
-    }
-    ids
-}
-
 pub(crate) fn metadata_to_fb<'a>(
     fbb: &mut FlatBufferBuilder<'a>,
     md: &Metadata,
@@ -230,7 +200,7 @@ fn field_to_fb<'a>(
 ) -> WIPOffset<fb::Field<'a>> {
     let my_position = *position;
     *position = position.saturating_add(1);
-    let children: Vec<_> = walk_children(f)
+    let children: Vec<_> = f.children_through_dictionary()
         .into_iter()
         .map(|c| field_to_fb(fbb, c, dict_ids, position))
         .collect();

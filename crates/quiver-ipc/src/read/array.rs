@@ -7,7 +7,6 @@ use quiver_array::{Array, ArrayData, BufferSpec, DataType, Field, IntervalUnit, 
 use quiver_buffer::{Buffer, MutableBuffer};
 
 use crate::compression::CompressionCodec;
-use crate::convert::schema::walk_children;
 use crate::error::{IpcError, Location, Result};
 use crate::fb;
 use crate::options::{IpcReadOptions, MetadataVersion, Selection, project_field};
@@ -263,7 +262,7 @@ impl<'a> BatchDecoder<'a> {
                 // positions in the pre-order numbering.
                 self.position = self
                     .position
-                    .saturating_add(count_positions(walk_children(field)));
+                    .saturating_add(count_positions(field.children_through_dictionary()));
             }
             _ => {
                 let mut read = Vec::new();
@@ -359,7 +358,7 @@ impl<'a> BatchDecoder<'a> {
 fn count_positions(fields: Vec<&Field>) -> usize {
     fields
         .iter()
-        .map(|f| count_positions(walk_children(f)).saturating_add(1))
+        .map(|f| count_positions(f.children_through_dictionary()).saturating_add(1))
         .sum()
 }
 

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use quiver_array::{RecordBatch, Schema, SchemaRef};
 
-use crate::convert::schema::assign_dictionary_ids;
 use crate::error::{IpcError, Result};
 use crate::options::IpcWriteOptions;
 use crate::write::dictionary::{DictionaryMessage, DictionaryTracker};
@@ -49,7 +48,7 @@ impl<W: Write> WriterCore<W> {
             framer: Framer::new(sink, alignment),
             encoder,
             schema: Arc::new(schema.clone()),
-            dict_ids: assign_dictionary_ids(schema),
+            dict_ids: schema.dictionary_ids(),
             tracker: DictionaryTracker::new(emit_deltas),
             state: State::Open,
             allow_replacement,

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use quiver_array::{Array, DataType, Field, RecordBatch};
 
-use crate::convert::schema::walk_children;
 use crate::error::{IpcError, Result};
 
 /// A dictionary message to send before a batch that uses it: the whole dictionary
@@ -71,14 +70,14 @@ impl DictionaryTracker {
         let my_position = *position;
         *position += 1;
         let is_dictionary = matches!(field.data_type(), DataType::Dictionary { .. });
-        // The arrays matching `walk_children(field)`: a dictionary's value children live
+        // The arrays matching `field.children_through_dictionary()`: a dictionary's value children live
         // in its dictionary array; other nested arrays hold them directly.
         let holder = if is_dictionary {
             array.and_then(Array::dictionary)
         } else {
             array
         };
-        let children = walk_children(field);
+        let children = field.children_through_dictionary();
         for (i, c) in children.into_iter().enumerate() {
             let ca = holder.and_then(|h| h.children().get(i));
             self.walk(c, ca, dict_ids, position, allow_replacement, out)?;

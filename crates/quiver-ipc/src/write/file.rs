@@ -5,7 +5,7 @@ use std::io::Write;
 use flatbuffers::FlatBufferBuilder;
 use quiver_array::{Metadata, RecordBatch, Schema, SchemaRef, Table};
 
-use crate::convert::schema::{assign_dictionary_ids, metadata_to_fb, schema_to_fb};
+use crate::convert::schema::{metadata_to_fb, schema_to_fb};
 use crate::error::{IpcError, Result};
 use crate::fb;
 use crate::framing::MAGIC;
@@ -121,7 +121,7 @@ impl<W: Write> FileWriter<W> {
     fn footer(&self) -> Vec<u8> {
         let mut fbb = FlatBufferBuilder::new();
         let schema = self.core.schema().clone();
-        let dict_ids = assign_dictionary_ids(&schema);
+        let dict_ids = schema.dictionary_ids();
         let s = schema_to_fb(&mut fbb, &schema, &dict_ids);
         let blocks = |v: &[Written]| -> Vec<fb::Block> {
             v.iter()
