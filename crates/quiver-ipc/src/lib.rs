@@ -26,7 +26,7 @@
 /// Declares modules that read untrusted bytes, with the lints that keep panics out of
 /// them: no `unwrap`/`expect`/`panic!`, no unchecked indexing or arithmetic.
 macro_rules! reader_modules {
-    ($($name:ident),* $(,)?) => {$(
+    ($($vis:vis $name:ident),* $(,)?) => {$(
         #[deny(
             clippy::unwrap_used,
             clippy::expect_used,
@@ -34,11 +34,11 @@ macro_rules! reader_modules {
             clippy::indexing_slicing,
             clippy::arithmetic_side_effects
         )]
-        mod $name;
+        $vis mod $name;
     )*};
 }
 
-reader_modules!(compression, convert, message, read, tensor);
+reader_modules!(compression, convert, pub message, read, tensor);
 
 mod error;
 mod fb;
@@ -55,6 +55,10 @@ mod write;
 
 pub use compression::CompressionCodec;
 pub use error::{IpcError, Location, Result};
+pub use message::{
+    DecodedMessage, EncodedMessage, EncodedMessageRef, Message, MessageDecoder, MessageEncoder,
+    MessageType,
+};
 pub use options::{IpcReadOptions, IpcWriteOptions, MetadataVersion};
 pub use read::file::FileReader;
 pub use read::file_decoder::{Block, FileDecoder};

@@ -1,10 +1,50 @@
-//! Verifying one message's metadata.
+//! The message layer: IPC messages one at a time, with no framing and no I/O.
+//!
+//! - [`MessageEncoder`] turns a schema and record batches into messages, each as
+//!   (flatbuffer metadata bytes, body buffers), sending the dictionary messages a batch
+//!   needs before it.
+//! - [`MessageDecoder`] turns (metadata bytes, body [`Buffer`]) back into a schema, a
+//!   dictionary update or a record batch, zero-copy.
+//! - [`Message`] is one message's verified metadata, to learn its type and body length
+//!   before the body is at hand.
+//!
+//! The stream and file writers frame what the encoder makes; [`StreamDecoder`],
+//! [`FileDecoder`] and the readers on them hand each message to a decoder. Arrow Flight
+//! carries exactly these messages as `FlightData { data_header, data_body }`.
+//!
+//! ```
+//! use quiver_array::{Array, RecordBatch};
+//! use quiver_ipc::message::{DecodedMessage, MessageDecoder, MessageEncoder};
+//!
+//! let batch = RecordBatch::try_from_columns(
+//!     vec![Array::from(vec![Some("x"), None, Some("z")])],
+//!     &["s"],
+//! )
+//! .unwrap();
+//! let mut encoder = MessageEncoder::try_new(batch.schema(), Default::default()).unwrap();
+//! let mut decoder = MessageDecoder::new(Default::default());
+//!
+//! let schema = encoder.encode_schema();
+//! decoder.decode(schema.metadata().clone(), schema.body()).unwrap();
+//! for m in encoder.encode_batch(&batch).unwrap() {
+//!     if let DecodedMessage::RecordBatch(back) = decoder.decode(m.metadata().clone(), m.body()).unwrap() {
+//!         assert!(back.equals(&batch));
+//!     }
+//! }
+//! assert_eq!(decoder.num_batches(), 1);
+//! ```
+//!
+//! [`StreamDecoder`]: crate::StreamDecoder
+//! [`FileDecoder`]: crate::FileDecoder
 
 use quiver_buffer::Buffer;
 
 use crate::error::{IpcError, Location, Result};
 use crate::fb;
 use crate::options::MetadataVersion;
+
+pub use crate::read::message_decoder::{DecodedMessage, Message, MessageDecoder, MessageType};
+pub use crate::write::message_encoder::{EncodedMessage, EncodedMessageRef, MessageEncoder};
 
 /// Metadata that passed flatbuffers verification; its bytes are kept with it.
 #[derive(Debug, Clone)]
@@ -46,6 +86,11 @@ impl VerifiedMessage {
             body_length,
             header,
         })
+    }
+
+    /// The verified bytes.
+    pub(crate) fn bytes(&self) -> &Buffer {
+        &self.bytes
     }
 
     /// The message table.

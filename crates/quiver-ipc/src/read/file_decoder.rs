@@ -5,14 +5,13 @@
 use quiver_array::{RecordBatch, SchemaRef};
 use quiver_buffer::{Buffer, RandomAccessFile};
 
-use crate::convert::schema::{IpcSchema, metadata_from_fb, schema_from_fb};
+use crate::convert::schema::{metadata_from_fb, schema_from_fb};
 use crate::error::{IpcError, Location, Result};
 use crate::fb;
 use crate::framing::{CONTINUATION, MAGIC};
-use crate::message::VerifiedMessage;
-use crate::options::{IpcReadOptions, Selection, project_schema};
-use crate::read::array::{Body, Dictionaries};
-use crate::read::decoder::{decode_dictionary, decode_record_batch, plan_record_batch};
+use crate::options::{IpcReadOptions, Selection};
+use crate::read::array::Body;
+use crate::read::message_decoder::{Message, MessageDecoder, MessageType};
 
 /// The smallest Arrow file: magic and padding (8), an end-of-stream marker (4), the
 /// footer length (4) and the closing magic (6).
@@ -105,11 +104,9 @@ impl Block {
 /// ```
 #[derive(Debug)]
 pub struct FileDecoder {
-    schema: IpcSchema,
+    /// Decodes each block's message, with the footer's schema and the dictionaries.
+    messages: MessageDecoder,
     output: SchemaRef,
-    projection: Option<Vec<Selection>>,
-    dictionaries: Dictionaries,
-    options: IpcReadOptions,
     record_batches: Vec<Block>,
     dictionary_blocks: Vec<Block>,
     metadata: Vec<(String, String)>,
@@ -190,9 +187,11 @@ impl FileDecoder {
         let fb_schema = fb_footer
             .schema()
             .ok_or_else(|| IpcError::malformed(loc.clone(), "the footer has no schema"))?;
-        let schema = schema_from_fb(fb_schema, &loc)?;
-        let projection = options.resolve_projection(&schema.schema)?;
-        let output = project_schema(&schema.schema, projection.as_deref());
+        let messages = MessageDecoder::for_file(schema_from_fb(fb_schema, &loc)?, options)?;
+        let output = messages
+            .schema()
+            .cloned()
+            .ok_or_else(|| IpcError::malformed(loc.clone(), "the footer has no schema"))?;
         let blocks =
             |v: Option<flatbuffers::Vector<'_, fb::Block>>, what: &str| -> Result<Vec<Block>> {
                 v.map(|v| {
@@ -206,11 +205,8 @@ impl FileDecoder {
             record_batches: blocks(fb_footer.recordBatches(), "record batch")?,
             dictionary_blocks: blocks(fb_footer.dictionaries(), "dictionary")?,
             metadata: metadata_from_fb(fb_footer.custom_metadata()),
-            schema,
+            messages,
             output,
-            projection,
-            dictionaries: Dictionaries::new(),
-            options,
         })
     }
 
@@ -266,7 +262,12 @@ impl FileDecoder {
     }
 
     pub(crate) fn projection(&self) -> Option<&[Selection]> {
-        self.projection.as_deref()
+        self.messages.projection()
+    }
+
+    /// The message decoder underneath, with the dictionaries read so far.
+    pub fn message_decoder(&self) -> &MessageDecoder {
+        &self.messages
     }
 
     /// Splits a block's bytes into verified metadata and body.
@@ -275,7 +276,7 @@ impl FileDecoder {
         block: &Block,
         bytes: &Buffer,
         loc: &Location,
-    ) -> Result<(VerifiedMessage, Buffer)> {
+    ) -> Result<(Message, Buffer)> {
         if bytes.len() != block.total_length().unwrap_or(usize::MAX) {
             return Err(IpcError::malformed(
                 loc.clone(),
@@ -289,7 +290,7 @@ impl FileDecoder {
 
     /// Verifies the metadata at the start of a block (`bytes` holds at least the
     /// block's metadata part).
-    fn metadata(&self, block: &Block, bytes: &Buffer, loc: &Location) -> Result<VerifiedMessage> {
+    fn metadata(&self, block: &Block, bytes: &Buffer, loc: &Location) -> Result<Message> {
         let short = || IpcError::malformed(loc.clone(), "block too short for a message prefix");
         let head = read4(bytes, 0).ok_or_else(short)?;
         let (prefix, len_bytes) = if u32::from_le_bytes(head) == CONTINUATION {
@@ -309,13 +310,14 @@ impl FileDecoder {
             ));
         }
         let meta = bytes.slice(prefix, meta_len);
-        let msg = VerifiedMessage::parse(meta, self.options.max_message_size(), loc)?;
-        if msg.body_length != block.body_length {
+        let msg = Message::parse(meta, self.messages.options(), loc)?;
+        if msg.body_length() != block.body_length {
             return Err(IpcError::malformed(
                 loc.clone(),
                 format!(
                     "the message body is {} bytes but the footer says {}",
-                    msg.body_length, block.body_length
+                    msg.body_length(),
+                    block.body_length
                 ),
             ));
         }
@@ -341,7 +343,7 @@ impl FileDecoder {
             ..Location::default()
         };
         let (msg, body) = self.message(block, bytes, &loc)?;
-        if msg.header != fb::MessageHeader::DictionaryBatch {
+        if msg.message_type() != Some(MessageType::DictionaryBatch) {
             let which = index.map_or_else(|| "the dictionary block".into(), |i| {
                 format!("dictionary block {i}")
             });
@@ -350,24 +352,9 @@ impl FileDecoder {
                 format!("{which} holds no dictionary batch"),
             ));
         }
-        let is_replacement = msg
-            .message()
-            .header_as_dictionary_batch()
-            .is_some_and(|d| !d.isDelta() && self.dictionaries.contains_key(&d.id()));
-        if is_replacement {
-            return Err(IpcError::malformed(
-                loc,
-                "a dictionary is defined twice; the file format does not allow replacement",
-            ));
-        }
-        decode_dictionary(
-            &msg,
-            &Body::Whole(body),
-            &self.schema,
-            &mut self.dictionaries,
-            &self.options,
-            &loc,
-        )
+        self.messages
+            .decode_at(&msg, &Body::Whole(body), loc)
+            .map(|_| ())
     }
 
     /// Decodes a record batch block; `bytes` holds exactly the block. The arrays' buffers
@@ -393,28 +380,14 @@ impl FileDecoder {
         self.decode_batch(&msg, &Body::Whole(body), &loc)
     }
 
-    fn decode_batch(
-        &self,
-        msg: &VerifiedMessage,
-        body: &Body,
-        loc: &Location,
-    ) -> Result<RecordBatch> {
-        if msg.header != fb::MessageHeader::RecordBatch {
+    fn decode_batch(&self, msg: &Message, body: &Body, loc: &Location) -> Result<RecordBatch> {
+        if msg.message_type() != Some(MessageType::RecordBatch) {
             return Err(IpcError::malformed(
                 loc.clone(),
                 "the block holds no record batch",
             ));
         }
-        decode_record_batch(
-            msg,
-            body,
-            &self.schema,
-            &self.output,
-            self.projection.as_deref(),
-            &self.dictionaries,
-            &self.options,
-            loc,
-        )
+        self.messages.decode_record_batch_at(msg, body, loc)
     }
 
     /// Reads record batch `index` fetching only the metadata and the body ranges of the
@@ -437,15 +410,7 @@ impl FileDecoder {
                 IpcError::io(format!("reading the metadata at byte {}", block.offset), e)
             })?;
         let msg = self.metadata(block, &meta, &loc)?;
-        let mut ranges = plan_record_batch(
-            &msg,
-            block.body_length,
-            &self.schema,
-            projection,
-            &self.dictionaries,
-            &self.options,
-            &loc,
-        )?;
+        let mut ranges = self.messages.plan(&msg, projection, &loc)?;
         ranges.sort_unstable();
         // Neighbouring ranges (gaps under 4 KiB) are fetched in one read.
         let mut merged: Vec<(usize, usize)> = Vec::new();

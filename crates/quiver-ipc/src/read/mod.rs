@@ -4,5 +4,6 @@ pub(crate) mod array;
 pub(crate) mod decoder;
 pub(crate) mod file;
 pub(crate) mod file_decoder;
+pub(crate) mod message_decoder;
 pub(crate) mod stream;
 pub(crate) mod stream_decoder;

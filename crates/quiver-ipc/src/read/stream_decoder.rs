@@ -1,19 +1,14 @@
 //! [`StreamDecoder`]: a push decoder for the streaming format. It does no I/O: feed it
 //! bytes, it says how many more it needs and what it decoded.
 
-use std::sync::Arc;
-
 use quiver_array::{RecordBatch, SchemaRef};
 use quiver_buffer::{Buffer, MutableBuffer};
 
-use crate::convert::schema::{IpcSchema, schema_from_fb};
 use crate::error::{IpcError, Location, Result};
-use crate::fb;
 use crate::framing::{CONTINUATION, MAGIC};
-use crate::message::VerifiedMessage;
-use crate::options::{IpcReadOptions, Selection, project_schema};
-use crate::read::array::{Body, Dictionaries};
-use crate::read::decoder::{decode_dictionary, decode_record_batch};
+use crate::options::IpcReadOptions;
+use crate::read::array::Body;
+use crate::read::message_decoder::{DecodedMessage, Message, MessageDecoder};
 
 /// What a call to [`StreamDecoder::decode`] produced.
 #[derive(Debug, Clone)]
@@ -40,7 +35,7 @@ enum State {
     /// Expecting `n` bytes of metadata.
     Metadata(usize),
     /// Expecting the body of this message.
-    Body(VerifiedMessage),
+    Body(Message),
     /// The end-of-stream marker was seen.
     Done,
 }
@@ -70,17 +65,12 @@ enum State {
 /// ```
 #[derive(Debug)]
 pub struct StreamDecoder {
-    options: IpcReadOptions,
     state: State,
     partial: Option<MutableBuffer>,
     prefix: [u8; 4],
     prefix_len: usize,
-    schema: Option<IpcSchema>,
-    output_schema: Option<SchemaRef>,
-    projection: Option<Vec<Selection>>,
-    dictionaries: Dictionaries,
-    messages: usize,
-    batches: usize,
+    /// Decodes each whole message; the stream decoder only frames.
+    messages: MessageDecoder,
     consumed: u64,
 }
 
@@ -88,17 +78,11 @@ impl StreamDecoder {
     /// A decoder expecting a schema message first.
     pub fn new(options: IpcReadOptions) -> Self {
         Self {
-            options,
             state: State::Prefix,
             partial: None,
             prefix: [0; 4],
             prefix_len: 0,
-            schema: None,
-            output_schema: None,
-            projection: None,
-            dictionaries: Dictionaries::new(),
-            messages: 0,
-            batches: 0,
+            messages: MessageDecoder::new(options),
             consumed: 0,
         }
     }
@@ -106,7 +90,16 @@ impl StreamDecoder {
     /// The schema (of the batches produced, so projected if a projection is set), once
     /// the schema message was decoded.
     pub fn schema(&self) -> Option<&SchemaRef> {
-        self.output_schema.as_ref()
+        self.messages.schema()
+    }
+
+    /// The message decoder underneath, with the stream's dictionaries.
+    pub fn message_decoder(&self) -> &MessageDecoder {
+        &self.messages
+    }
+
+    fn options(&self) -> &IpcReadOptions {
+        self.messages.options()
     }
 
     /// Bytes needed before the next step can happen (0 once the stream has ended).
@@ -115,7 +108,7 @@ impl StreamDecoder {
         match &self.state {
             State::Prefix | State::Length => 4usize.saturating_sub(self.prefix_len),
             State::Metadata(n) => n.saturating_sub(have),
-            State::Body(m) => m.body_length.saturating_sub(have),
+            State::Body(m) => m.body_length().saturating_sub(have),
             State::Done => 0,
         }
     }
@@ -132,12 +125,12 @@ impl StreamDecoder {
 
     /// Number of record batches decoded so far.
     pub fn num_batches(&self) -> usize {
-        self.batches
+        self.messages.num_batches()
     }
 
     fn loc(&self) -> Location {
         Location {
-            message: Some(self.messages),
+            message: Some(self.messages.num_messages()),
             byte_offset: Some(self.consumed),
             ..Location::default()
         }
@@ -151,7 +144,7 @@ impl StreamDecoder {
             return Ok(());
         }
         if self.at_message_boundary() {
-            if !self.options.require_end_of_stream() || self.schema.is_none() {
+            if !self.options().require_end_of_stream() || self.schema().is_none() {
                 return Ok(());
             }
             return Err(IpcError::Truncated {
@@ -160,7 +153,7 @@ impl StreamDecoder {
                     "the stream ends after {} record batches without its end-of-stream marker \
                      (cut off, or its writer never finished it); \
                      `IpcReadOptions::with_require_end_of_stream(false)` accepts such streams",
-                    self.batches
+                    self.num_batches()
                 ),
             });
         }
@@ -171,7 +164,7 @@ impl StreamDecoder {
             State::Metadata(n) => format!("the stream ends inside {n} bytes of message metadata"),
             State::Body(m) => format!(
                 "the stream ends inside a message body of {} bytes",
-                m.body_length
+                m.body_length()
             ),
             State::Done => String::new(),
         };
@@ -253,12 +246,12 @@ impl StreamDecoder {
         let len = usize::try_from(v).map_err(|_| {
             IpcError::malformed(self.loc(), format!("negative metadata length {v}"))
         })?;
-        if len > self.options.max_message_size() {
+        if len > self.options().max_message_size() {
             return Err(IpcError::LimitExceeded {
                 location: Box::new(self.loc()),
                 what: format!(
                     "metadata of {len} bytes is over the limit of {}",
-                    self.options.max_message_size()
+                    self.options().max_message_size()
                 ),
             });
         }
@@ -275,7 +268,10 @@ impl StreamDecoder {
                 return Ok(Some(Decoded::EndOfStream));
             }
             // A positive value straight away is the pre-0.15 framing: no marker.
-            State::Prefix if self.messages == 0 && !(1..=MAX_LEGACY_SCHEMA).contains(&value) => {
+            State::Prefix
+                if self.messages.num_messages() == 0
+                    && !(1..=MAX_LEGACY_SCHEMA).contains(&value) =>
+            {
                 return Err(self.not_a_stream());
             }
             _ => self.state = State::Metadata(self.message_len(value)?),
@@ -306,82 +302,22 @@ impl StreamDecoder {
         match std::mem::replace(&mut self.state, State::Prefix) {
             State::Metadata(_) => {
                 let loc = self.loc();
-                let msg = VerifiedMessage::parse(chunk, self.options.max_message_size(), &loc)?;
+                let msg = Message::parse(chunk, self.options(), &loc)?;
                 self.state = State::Body(msg);
                 Ok(None)
             }
             State::Body(msg) => {
-                let event = self.on_message(&msg, &chunk);
-                self.messages = self.messages.saturating_add(1);
-                event
+                let loc = self.loc();
+                match self.messages.decode_at(&msg, &Body::Whole(chunk), loc)? {
+                    DecodedMessage::Schema(s) => Ok(Some(Decoded::Schema(s))),
+                    DecodedMessage::RecordBatch(b) => Ok(Some(Decoded::RecordBatch(b))),
+                    DecodedMessage::DictionaryBatch { .. } => Ok(None),
+                }
             }
             other => {
                 self.state = other;
                 Ok(None)
             }
-        }
-    }
-
-    fn on_message(&mut self, msg: &VerifiedMessage, body: &Buffer) -> Result<Option<Decoded>> {
-        let loc = self.loc();
-        match (msg.header, &self.schema) {
-            (fb::MessageHeader::Schema, None) => {
-                let m = msg.message();
-                let s = m.header_as_schema().ok_or_else(|| {
-                    IpcError::malformed(loc.clone(), "message says schema but holds none")
-                })?;
-                let ipc = schema_from_fb(s, &loc)?;
-                let projection = self.options.resolve_projection(&ipc.schema)?;
-                let output = project_schema(&ipc.schema, projection.as_deref());
-                self.projection = projection;
-                self.schema = Some(ipc);
-                self.output_schema = Some(Arc::clone(&output));
-                Ok(Some(Decoded::Schema(output)))
-            }
-            (fb::MessageHeader::Schema, Some(_)) => {
-                Err(IpcError::malformed(loc, "a second schema message"))
-            }
-            (_, None) => Err(IpcError::malformed(
-                loc,
-                "the stream does not start with a schema message",
-            )),
-            (fb::MessageHeader::RecordBatch, Some(schema)) => {
-                let output = self.output_schema.as_ref().unwrap_or(&schema.schema);
-                let loc = Location {
-                    batch: Some(self.batches),
-                    ..loc
-                };
-                let batch = decode_record_batch(
-                    msg,
-                    &Body::Whole(body.clone()),
-                    schema,
-                    output,
-                    self.projection.as_deref(),
-                    &self.dictionaries,
-                    &self.options,
-                    &loc,
-                )?;
-                self.batches = self.batches.saturating_add(1);
-                Ok(Some(Decoded::RecordBatch(batch)))
-            }
-            (fb::MessageHeader::DictionaryBatch, Some(schema)) => {
-                decode_dictionary(
-                    msg,
-                    &Body::Whole(body.clone()),
-                    schema,
-                    &mut self.dictionaries,
-                    &self.options,
-                    &loc,
-                )?;
-                Ok(None)
-            }
-            (fb::MessageHeader::Tensor | fb::MessageHeader::SparseTensor, _) => Err(
-                IpcError::unsupported(loc, "a tensor message inside a record batch stream"),
-            ),
-            (other, _) => Err(IpcError::malformed(
-                loc,
-                format!("unknown message type {}", other.0),
-            )),
         }
     }
 }

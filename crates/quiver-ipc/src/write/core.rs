@@ -1,15 +1,15 @@
-//! What the stream and file writers share: schema checks, dictionaries, framing.
+//! What the stream and file writers share: the message encoder underneath, framing,
+//! and the writer's state.
 
 use std::io::Write;
-use std::sync::Arc;
 
 use quiver_array::{RecordBatch, Schema, SchemaRef};
 
 use crate::error::{IpcError, Result};
 use crate::options::IpcWriteOptions;
-use crate::write::dictionary::{DictionaryMessage, DictionaryTracker};
-use crate::write::encoder::Encoder;
+use crate::read::message_decoder::MessageType;
 use crate::write::framer::{Framer, Written};
+use crate::write::message_encoder::MessageEncoder;
 
 /// Where a writer is in its life.
 #[derive(Debug)]
@@ -26,12 +26,9 @@ enum State {
 #[derive(Debug)]
 pub(crate) struct WriterCore<W> {
     pub framer: Framer<W>,
-    encoder: Encoder,
-    schema: SchemaRef,
-    dict_ids: Vec<Option<i64>>,
-    tracker: DictionaryTracker,
+    /// Makes every message; the writer only frames and emits.
+    encoder: MessageEncoder,
     state: State,
-    allow_replacement: bool,
 }
 
 impl<W: Write> WriterCore<W> {
@@ -41,28 +38,27 @@ impl<W: Write> WriterCore<W> {
         options: IpcWriteOptions,
         allow_replacement: bool,
     ) -> Result<Self> {
-        let emit_deltas = options.emit_dictionary_deltas();
-        let encoder = Encoder::new(options)?;
+        let encoder = if allow_replacement {
+            MessageEncoder::try_new(schema, options)?
+        } else {
+            MessageEncoder::try_new_for_file(schema, options)?
+        };
         let alignment = encoder.options().alignment();
         Ok(Self {
             framer: Framer::new(sink, alignment),
             encoder,
-            schema: Arc::new(schema.clone()),
-            dict_ids: schema.dictionary_ids(),
-            tracker: DictionaryTracker::new(emit_deltas),
             state: State::Open,
-            allow_replacement,
         })
     }
 
     pub(crate) fn schema(&self) -> &SchemaRef {
-        &self.schema
+        self.encoder.schema()
     }
 
     pub(crate) fn write_schema(&mut self) -> Result<()> {
-        self.encoder.encode_schema(&self.schema, &self.dict_ids);
-        let meta = self.encoder.metadata();
-        self.framer.write_message(meta, &[], 0)?;
+        let framer = &mut self.framer;
+        self.encoder
+            .encode_schema_with(|m| framer.write_message(m.metadata(), m.body_parts(), 0))?;
         Ok(())
     }
 
@@ -121,50 +117,28 @@ impl<W: Write> WriterCore<W> {
                 "write after finish(): the writer is closed".into(),
             ));
         }
-        if let Some(diff) = batch.schema().first_difference(&self.schema) {
-            return Err(IpcError::Usage(format!(
-                "the batch does not match the writer's schema: {diff}"
-            )));
-        }
-        // Arrays are checked when they are built; only those built through the `unsafe`
-        // unchecked paths are checked here, so a writer never emits a file no reader
-        // accepts, and checked arrays cost nothing.
-        for (i, col) in batch.columns().iter().enumerate() {
-            col.ensure_values_checked().map_err(|e| {
-                IpcError::Usage(format!(
-                    "refusing to write column {i} ({:?}): {e}",
-                    batch.schema().fields()[i].name()
-                ))
-            })?;
-        }
+        // A refused batch changes nothing: the writer stays usable.
+        self.encoder.check_batch(batch)?;
         let result = self.send_batch(batch);
         self.poison_on_error(result)
     }
 
     fn send_batch(&mut self, batch: &RecordBatch) -> Result<(Vec<Written>, Written)> {
         let mut dicts = Vec::new();
-        for action in self
-            .tracker
-            .collect(batch, &self.dict_ids, self.allow_replacement)?
-        {
-            let DictionaryMessage {
-                id,
-                values,
-                is_delta,
-            } = action;
-            self.encoder.encode_dictionary(id, &values, is_delta)?;
-            dicts.push(self.emit()?);
-        }
-        self.encoder.encode_batch(batch)?;
-        Ok((dicts, self.emit()?))
-    }
-
-    fn emit(&mut self) -> Result<Written> {
-        let (meta, parts, len) = (
-            self.encoder.metadata(),
-            &self.encoder.parts,
-            self.encoder.body_len,
-        );
-        self.framer.write_message(meta, parts, len)
+        let mut written = None;
+        let framer = &mut self.framer;
+        self.encoder.encode_checked_batch_with(batch, |m| {
+            let w = framer.write_message(m.metadata(), m.body_parts(), m.body_length())?;
+            if m.message_type() == MessageType::DictionaryBatch {
+                dicts.push(w);
+            } else {
+                written = Some(w);
+            }
+            Ok(())
+        })?;
+        let written = written.ok_or_else(|| {
+            IpcError::Usage("the encoder produced no record batch message".into())
+        })?;
+        Ok((dicts, written))
     }
 }

@@ -5,4 +5,5 @@ pub(crate) mod dictionary;
 pub(crate) mod encoder;
 pub(crate) mod file;
 pub(crate) mod framer;
+pub(crate) mod message_encoder;
 pub(crate) mod stream;
