@@ -76,7 +76,7 @@ fn seed_corpus(fuzz_dir: &Path, target: &str) -> Result<usize> {
     let integration = testing.join("arrow-ipc-stream/integration");
     let mut seeds: Vec<PathBuf> = Vec::new();
     let (suffix, extra) = match target {
-        "stream_reader" => (".stream", Some("arrow-ipc-stream")),
+        "stream_reader" | "message_decoder" => (".stream", Some("arrow-ipc-stream")),
         "file_reader" => (".arrow_file", Some("arrow-ipc-file")),
         _ => (".json.gz", None),
     };
