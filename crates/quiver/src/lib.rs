@@ -102,6 +102,12 @@ pub use quiver_buffer::{
 
 pub mod ipc;
 
+/// The README's Rust examples, compiled and run by `cargo test -p quiver --doc` so
+/// they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
+
 /// The Arrow JSON integration-test format (the `quiver-json` crate), with the `json`
 /// feature: [`read_json_file`](json::read_json_file) parses a document into a schema,
 /// record batches and dictionaries, [`write_json_file`](json::write_json_file) writes
