@@ -109,7 +109,7 @@ fn name_list(names: &[String]) -> String {
     out
 }
 
-/// `indices 0 and 2`, for [`ArrayError::AmbiguousFieldName`].
+/// `indices 0, 2` (cut after [`LISTED`]), for [`ArrayError::AmbiguousFieldName`].
 fn index_list(indices: &[usize]) -> String {
     let shown: Vec<String> = indices.iter().take(LISTED).map(usize::to_string).collect();
     let mut out = format!("indices {}", shown.join(", "));
