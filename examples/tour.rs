@@ -54,7 +54,7 @@ fn main() -> Result<(), quiver::Error> {
     heading("7. zero-copy reads");
     // Read from an in-memory buffer, the batches' column data are slices of that buffer:
     // nothing was copied, nothing new was allocated for it.
-    let values = &batches[0].column(0).buffers()[0];
+    let values = &batches[0].columns()[0].buffers()[0];
     println!(
         "column f0 of batches[0] lies inside buf = {}",
         buf.contains_ptr(values.as_ptr())

@@ -55,12 +55,7 @@ fn main() -> quiver::Result<()> {
     writer.close()?;
     let reader = quiver::ipc::open_file(sink.getvalue())?;
     let batch = reader.get_batch(0)?;
-    let column = |name: &str| {
-        batch
-            .column_by_name(name)
-            .cloned()
-            .ok_or_else(|| missing(name))
-    };
+    let column = |name: &str| batch.column_by_name(name).cloned();
 
     println!("scores (list<int64>):");
     let scores = column("scores")?;
@@ -77,12 +72,8 @@ fn main() -> quiver::Result<()> {
     println!("address (struct):");
     let address = column("address")?;
     let rows = address.as_struct().ok_or_else(|| missing("struct"))?;
-    let cities = rows
-        .column_by_name("city")
-        .and_then(|c| c.as_string::<i32>());
-    let zips = rows
-        .column_by_name("zip")
-        .and_then(|c| c.as_primitive::<i32>());
+    let cities = rows.column_by_name("city")?.as_string::<i32>();
+    let zips = rows.column_by_name("zip")?.as_primitive::<i32>();
     if let (Some(cities), Some(zips)) = (cities, zips) {
         for row in 0..rows.len() {
             match address.is_valid(row) {

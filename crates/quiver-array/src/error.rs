@@ -71,6 +71,52 @@ pub enum ArrayError {
     /// A lower-level buffer error.
     #[error(transparent)]
     Memory(#[from] BufferError),
+    /// A lookup by name found no field of that name.
+    #[error("no field named {name:?}; {}", name_list(available))]
+    FieldNotFound {
+        /// The name looked up.
+        name: String,
+        /// The names that exist, in order.
+        available: Vec<String>,
+    },
+    /// A lookup by name found several fields of that name (Arrow allows duplicates).
+    #[error(
+        "{} fields are named {name:?} (at {}); look the field up by index instead",
+        indices.len(),
+        index_list(indices)
+    )]
+    AmbiguousFieldName {
+        /// The name looked up.
+        name: String,
+        /// The positions of the fields of that name.
+        indices: Vec<usize>,
+    },
+}
+
+/// How many names or indices an error message lists before it says how many more.
+const LISTED: usize = 10;
+
+/// `the fields are: a, b, c` (cut after [`LISTED`] names), for [`ArrayError::FieldNotFound`].
+fn name_list(names: &[String]) -> String {
+    if names.is_empty() {
+        return "there are no fields".to_owned();
+    }
+    let shown: Vec<&str> = names.iter().take(LISTED).map(String::as_str).collect();
+    let mut out = format!("the fields are: {}", shown.join(", "));
+    if names.len() > LISTED {
+        out.push_str(&format!(" and {} more", names.len() - LISTED));
+    }
+    out
+}
+
+/// `indices 0, 2` (cut after [`LISTED`]), for [`ArrayError::AmbiguousFieldName`].
+fn index_list(indices: &[usize]) -> String {
+    let shown: Vec<String> = indices.iter().take(LISTED).map(usize::to_string).collect();
+    let mut out = format!("indices {}", shown.join(", "));
+    if indices.len() > LISTED {
+        out.push_str(&format!(" and {} more", indices.len() - LISTED));
+    }
+    out
 }
 
 /// Result alias for the array layer.

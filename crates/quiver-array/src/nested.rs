@@ -41,8 +41,9 @@ fn bad(data_type: &DataType, problem: String) -> ArrayError {
 
 impl Array {
     /// A list array over `values`: slot `i` holds the next `lengths[i]` values, `None` is
-    /// a null list. The type is `List` (or `LargeList`/`ListView`/`LargeListView` when
-    /// `kind` says so) of a nullable `item` field.
+    /// a null list. The type is `List` of a nullable `item` field; for a `LargeList`,
+    /// `ListView`, `LargeListView` or `Map`, use [`list_of`](Array::list_of), which
+    /// takes the list type.
     ///
     /// ```
     /// use quiver_array::{Array, DataType};

@@ -123,17 +123,43 @@ impl RecordBatch {
         self.columns.len()
     }
 
-    /// Column `i`.
+    /// Column `i`, or [`ArrayError::OutOfBounds`] if there are not that many columns
+    /// ([`columns`](RecordBatch::columns) indexes without a `Result`).
     ///
-    /// # Panics
-    /// If `i >= num_columns()`.
-    pub fn column(&self, i: usize) -> &Array {
-        &self.columns[i]
+    /// ```
+    /// use quiver_array::{Array, RecordBatch};
+    /// let batch = RecordBatch::try_from_columns(vec![Array::from(vec![1i64, 2])], &["n"]).unwrap();
+    /// assert_eq!(batch.column(0).unwrap().to_string(), "[1, 2]");
+    /// assert_eq!(batch.column(1).unwrap_err().to_string(), "column 1 is out of bounds for length 1");
+    /// ```
+    pub fn column(&self, i: usize) -> Result<&Array> {
+        self.columns.get(i).ok_or(ArrayError::OutOfBounds {
+            what: "column",
+            index: i,
+            len: self.columns.len(),
+        })
     }
 
-    /// The first column named `name`.
-    pub fn column_by_name(&self, name: &str) -> Option<&Array> {
-        self.schema.index_of(name).map(|i| &self.columns[i])
+    /// The column named `name`, with the errors of [`Schema::field_with_name`]:
+    /// [`ArrayError::FieldNotFound`] if there is none, [`ArrayError::AmbiguousFieldName`]
+    /// if several columns have that name.
+    ///
+    /// ```
+    /// use quiver_array::{Array, RecordBatch};
+    /// let batch = RecordBatch::try_from_columns(
+    ///     vec![Array::from(vec![1i64, 2]), Array::from(vec!["a", "b"])],
+    ///     &["n", "s"],
+    /// )
+    /// .unwrap();
+    /// assert_eq!(batch.column_by_name("s").unwrap().to_string(), r#"["a", "b"]"#);
+    /// assert_eq!(
+    ///     batch.column_by_name("x").unwrap_err().to_string(),
+    ///     r#"no field named "x"; the fields are: n, s"#
+    /// );
+    /// ```
+    pub fn column_by_name(&self, name: &str) -> Result<&Array> {
+        let i = self.schema.index_of(name)?;
+        self.column(i)
     }
 
     /// All columns.
@@ -168,13 +194,9 @@ impl RecordBatch {
         let mut fields = Vec::with_capacity(indices.len());
         let mut columns = Vec::with_capacity(indices.len());
         for &i in indices {
-            let f = self.schema.field(i).ok_or(ArrayError::OutOfBounds {
-                what: "column",
-                index: i,
-                len: self.columns.len(),
-            })?;
-            fields.push(f.clone());
-            columns.push(self.columns[i].clone());
+            let column = self.column(i)?;
+            fields.push(self.schema.field(i)?.clone());
+            columns.push(column.clone());
         }
         let schema = Schema::new(fields).with_metadata(self.schema.metadata().clone());
         Ok(Self {

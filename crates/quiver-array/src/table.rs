@@ -132,17 +132,48 @@ impl Table {
         self.schema.len()
     }
 
-    /// Column `i` as a chunked array.
+    /// Column `i` as a chunked array (one chunk per batch, zero-copy), or
+    /// [`ArrayError::OutOfBounds`] if there are not that many columns.
+    ///
+    /// ```
+    /// use quiver_array::{Array, RecordBatch, Table};
+    /// let b = RecordBatch::try_from_columns(vec![Array::from(vec![1i32, 2])], &["x"]).unwrap();
+    /// let t = Table::from_batches(b.schema().clone(), vec![b.clone(), b]).unwrap();
+    /// assert_eq!(t.column(0).unwrap().chunks().len(), 2);
+    /// assert_eq!(t.column(1).unwrap_err().to_string(), "column 1 is out of bounds for length 1");
+    /// ```
     pub fn column(&self, i: usize) -> Result<ChunkedArray> {
-        let field: &Field = self.schema.field(i).ok_or(ArrayError::OutOfBounds {
+        let field = self.schema.field(i).map_err(|_| ArrayError::OutOfBounds {
             what: "column",
             index: i,
             len: self.schema.len(),
         })?;
-        ChunkedArray::try_new(
-            field.data_type().clone(),
-            self.batches.iter().map(|b| b.column(i).clone()).collect(),
-        )
+        let chunks = self
+            .batches
+            .iter()
+            .map(|b| b.column(i).cloned())
+            .collect::<Result<Vec<_>>>()?;
+        ChunkedArray::try_new(field.data_type().clone(), chunks)
+    }
+
+    /// The column named `name` as a chunked array, with the errors of
+    /// [`Schema::field_with_name`](crate::Schema::field_with_name):
+    /// [`ArrayError::FieldNotFound`] if there is none,
+    /// [`ArrayError::AmbiguousFieldName`] if several columns have that name.
+    ///
+    /// ```
+    /// use quiver_array::{Array, RecordBatch, Table};
+    /// let b = RecordBatch::try_from_columns(vec![Array::from(vec![1i32, 2])], &["x"]).unwrap();
+    /// let t = Table::from_batches(b.schema().clone(), vec![b]).unwrap();
+    /// assert_eq!(t.column_by_name("x").unwrap().len(), 2);
+    /// assert_eq!(
+    ///     t.column_by_name("y").unwrap_err().to_string(),
+    ///     r#"no field named "y"; the fields are: x"#
+    /// );
+    /// ```
+    pub fn column_by_name(&self, name: &str) -> Result<ChunkedArray> {
+        let i = self.schema.index_of(name)?;
+        self.column(i)
     }
 
     /// A zero-copy view of `len` rows from `offset` (clamped to the table).

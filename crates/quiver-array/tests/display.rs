@@ -79,7 +79,7 @@ fn wide_values_are_cut_to_a_fixed_width() {
     );
     assert_eq!(b.to_string(), want);
     // Arrays on their own are never cut.
-    assert!(b.column(0).to_string().contains(long));
+    assert!(b.columns()[0].to_string().contains(long));
 }
 
 #[test]

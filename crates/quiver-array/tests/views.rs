@@ -190,8 +190,14 @@ fn struct_view_finds_columns_by_index_and_name() {
     assert_eq!(names, vec!["n", "s"]);
     assert_eq!(ints(v.column(0).unwrap()), vec![Some(2), Some(3)]);
     assert_eq!(strs(v.column_by_name("s").unwrap()), vec![None, Some("z")]);
-    assert!(v.column(2).is_none());
-    assert!(v.column_by_name("missing").is_none());
+    assert_eq!(
+        v.column(2).unwrap_err().to_string(),
+        "column 2 is out of bounds for length 2"
+    );
+    assert_eq!(
+        v.column_by_name("missing").unwrap_err().to_string(),
+        r#"no field named "missing"; the fields are: n, s"#
+    );
     let rows: Vec<_> = v.iter().map(|r| r.map(|r| r.to_string())).collect();
     assert_eq!(rows, vec![Some("[{n: 2, s: null}]".to_string()), None]);
     assert!(Array::from(vec![1i32]).as_struct().is_none());

@@ -366,7 +366,8 @@ pub(crate) fn project_schema(schema: &SchemaRef, projection: Option<&[Selection]
         .iter()
         .filter_map(|s| {
             schema
-                .field(s.index)
+                .fields()
+                .get(s.index)
                 .map(|f| project_field(f, s.children.as_deref()))
         })
         .collect();

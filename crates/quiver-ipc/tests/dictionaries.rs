@@ -52,7 +52,7 @@ fn same_dictionary_is_sent_once_and_replacements_go_through_streams() {
     for (x, y) in back.iter().zip(&batches) {
         assert!(x.equals(y), "{x} != {y}");
     }
-    assert_eq!(back[2].column(0).to_string(), "[\"z\"]");
+    assert_eq!(back[2].columns()[0].to_string(), "[\"z\"]");
 }
 
 #[test]
@@ -79,15 +79,13 @@ fn files_refuse_replacement_but_take_growth_as_deltas() {
     let last = r.get_batch(2).unwrap();
     assert!(last.equals(&batches[2]), "{last}");
     assert_eq!(
-        r.get_batch(0)
-            .unwrap()
-            .column(0)
+        r.get_batch(0).unwrap().columns()[0]
             .dictionary()
             .unwrap()
             .len(),
         3
     );
-    assert_eq!(r.get_batch(0).unwrap().column(0).to_string(), "[\"a\"]");
+    assert_eq!(r.get_batch(0).unwrap().columns()[0].to_string(), "[\"a\"]");
 }
 
 #[test]

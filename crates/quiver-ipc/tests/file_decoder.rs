@@ -91,8 +91,8 @@ fn decodes_a_memory_mapped_file_zero_copy() {
         let batch = decoder.read_record_batch(block, &bytes).unwrap();
         assert_eq!(rows(&batch), want);
         // The values are the mapped file's bytes, not a copy.
-        assert!(file.contains_ptr(batch.column(1).buffers()[0].as_ptr()));
-        assert!(file.contains_ptr(batch.column(0).buffers()[0].as_ptr()));
+        assert!(file.contains_ptr(batch.columns()[1].buffers()[0].as_ptr()));
+        assert!(file.contains_ptr(batch.columns()[0].buffers()[0].as_ptr()));
     }
 }
 
@@ -141,7 +141,7 @@ fn a_projection_from_the_options_applies() {
         .read_record_batch(&block, &block.slice_of(&file).unwrap())
         .unwrap();
     assert_eq!(rows(&batch), ["[3, 4, 5]"]);
-    assert_eq!(batch.column(0).data_type(), &DataType::Int64);
+    assert_eq!(batch.columns()[0].data_type(), &DataType::Int64);
 }
 
 #[test]

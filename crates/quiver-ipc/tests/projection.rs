@@ -160,9 +160,9 @@ fn nested_projection_reads_chosen_struct_children() {
             reader.schema().to_string(),
             "n: int32\ns: struct<p: struct<y: string>, q: int64>"
         );
-        assert_eq!(reader.column(0).to_string(), "[4, 5, 6]");
+        assert_eq!(reader.columns()[0].to_string(), "[4, 5, 6]");
         assert_eq!(
-            reader.column(1).to_string(),
+            reader.columns()[1].to_string(),
             "[{p: {y: \"a\"}, q: 7}, null, {p: {y: \"c\"}, q: 9}]"
         );
     }

@@ -300,11 +300,11 @@ fn written_body(column: &Array) -> (usize, Vec<usize>) {
         .read_record_batch(&block, &block.slice_of(&file).unwrap())
         .unwrap();
     assert!(
-        back.column(0).equals(column),
+        back.columns()[0].equals(column),
         "{} != {column}",
-        back.column(0)
+        back.columns()[0]
     );
-    assert_eq!(back.column(0).to_string(), column.to_string());
+    assert_eq!(back.columns()[0].to_string(), column.to_string());
     let dictionaries = decoder.dictionaries().iter().map(|b| b.body_length);
     (block.body_length, dictionaries.collect())
 }

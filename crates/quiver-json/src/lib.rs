@@ -36,7 +36,7 @@
 //! }"#;
 //! let file = read_json_file(doc).unwrap();
 //! assert_eq!(file.schema.field(0).unwrap().to_string(), "a: int64");
-//! let col = file.batches[0].column(0);
+//! let col = &file.batches[0].columns()[0];
 //! assert_eq!(
 //!     col.as_primitive::<i64>().unwrap().iter().collect::<Vec<_>>(),
 //!     vec![Some(9007199254740993), None]

@@ -33,16 +33,16 @@ fn section_9_example() {
     assert_eq!(f.batches.len(), 1);
     let b = &f.batches[0];
     assert_eq!(b.num_rows(), 3);
-    let a = b.column(0).as_primitive::<i64>().unwrap();
+    let a = b.columns()[0].as_primitive::<i64>().unwrap();
     assert_eq!(a.values(), Some(&[1, -2, 9007199254740993][..]));
-    assert_eq!(b.column(0).null_count(), 0);
-    let s = b.column(1).as_string::<i32>().unwrap();
+    assert_eq!(b.columns()[0].null_count(), 0);
+    let s = b.columns()[1].as_string::<i32>().unwrap();
     assert_eq!(
         s.iter().collect::<Vec<_>>(),
         vec![Some("hi"), None, Some("€")]
     );
     assert_eq!(s.offsets(), &[0, 2, 2, 5]);
-    let l = b.column(2);
+    let l = &b.columns()[2];
     assert_eq!(l.list_offsets::<i32>().unwrap(), &[0, 2, 2, 2]);
     assert!(l.is_valid(1) && l.is_null(2));
     let item = &l.children()[0];
@@ -104,14 +104,18 @@ fn wide_and_odd_values() {
     );
     let b = &f.batches[0];
     assert_eq!(
-        b.column(0).as_primitive::<u64>().unwrap().values(),
+        b.columns()[0].as_primitive::<u64>().unwrap().values(),
         Some(&[u64::MAX, 0][..])
     );
     assert_eq!(
-        b.column(1).as_boolean().unwrap().iter().collect::<Vec<_>>(),
+        b.columns()[1]
+            .as_boolean()
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>(),
         vec![Some(true), Some(false)]
     );
-    let i = b.column(2);
+    let i = &b.columns()[2];
     assert_eq!(
         i.data_type(),
         &DataType::Interval(IntervalUnit::MonthDayNano)
@@ -125,22 +129,27 @@ fn wide_and_odd_values() {
     );
     assert!(i.is_null(1));
     // Day-time packs two int32 fields per slot: no primitive view reinterprets them.
-    assert!(b.column(3).as_primitive::<i32>().is_none());
-    assert!(b.column(3).as_primitive::<i64>().is_none());
-    let raw = b.column(3).buffers()[0].as_slice();
+    assert!(b.columns()[3].as_primitive::<i32>().is_none());
+    assert!(b.columns()[3].as_primitive::<i64>().is_none());
+    let raw = b.columns()[3].buffers()[0].as_slice();
     assert_eq!(raw[..4], 121236i32.to_ne_bytes());
-    let d = b.column(4).buffers()[0].as_slice();
+    let d = b.columns()[4].buffers()[0].as_slice();
     assert_eq!(&d[..32], &[0xFF; 32]);
     let mut two_127 = [0u8; 32];
     two_127[15] = 0x80;
     assert_eq!(&d[32..64], &two_127);
-    let d = b.column(4).as_primitive::<quiver_buffer::i256>().unwrap();
+    let d = b.columns()[4]
+        .as_primitive::<quiver_buffer::i256>()
+        .unwrap();
     assert_eq!(d.value(0), quiver_buffer::i256::from_i128(-1));
     assert_eq!(d.value(1), quiver_buffer::i256::from_parts(0, 1 << 127));
-    assert_eq!(b.column(5).data_type(), &DataType::Decimal128(38, 2));
-    assert_eq!(b.column(5).as_primitive::<i128>().unwrap().value(0), -946);
+    assert_eq!(b.columns()[5].data_type(), &DataType::Decimal128(38, 2));
     assert_eq!(
-        b.column(6)
+        b.columns()[5].as_primitive::<i128>().unwrap().value(0),
+        -946
+    );
+    assert_eq!(
+        b.columns()[6]
             .as_fixed_size_binary()
             .unwrap()
             .iter()
@@ -148,7 +157,7 @@ fn wide_and_odd_values() {
         vec![Some(&[0x9C, 0xC6][..]), None]
     );
     assert_eq!(
-        b.column(7)
+        b.columns()[7]
             .as_binary::<i64>()
             .unwrap()
             .iter()
@@ -156,15 +165,15 @@ fn wide_and_odd_values() {
         vec![Some(&[0xAB, 0xCD][..]), Some(&[][..])]
     );
     assert_eq!(
-        b.column(8).data_type(),
+        b.columns()[8].data_type(),
         &DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
     );
     assert_eq!(
-        b.column(8).as_primitive::<i64>().unwrap().values(),
+        b.columns()[8].as_primitive::<i64>().unwrap().values(),
         Some(&[-62135596800000, 5][..])
     );
     assert_eq!(
-        b.column(9).as_primitive::<f32>().unwrap().values(),
+        b.columns()[9].as_primitive::<f32>().unwrap().values(),
         Some(&[-958.704f32, 1.0][..])
     );
 }
@@ -219,7 +228,7 @@ fn nested_dictionaries_resolve_by_id() {
     let inner = &d1.children()[0];
     assert_eq!(inner.data_type(), &str_dict);
     assert!(inner.dictionary().unwrap().equals(&f.dictionaries[&0]));
-    let y = f.batches[0].column(1);
+    let y = &f.batches[0].columns()[1];
     assert_eq!(y.dictionary().unwrap().len(), 2);
     assert!(y.equals(y));
     assert_eq!(quiver_array::format_value(y, 0), "bar");
@@ -310,9 +319,9 @@ fn empty_and_null_columns() {
     let f = read_json_file(doc).unwrap();
     assert_eq!(f.batches.len(), 2);
     assert_eq!(f.batches[0].num_rows(), 0);
-    let n = f.batches[1].column(0);
+    let n = &f.batches[1].columns()[0];
     assert_eq!((n.len(), n.null_count()), (2, 2));
-    let s = f.batches[1].column(1);
+    let s = &f.batches[1].columns()[1];
     assert_eq!(s.null_count(), 1);
     assert_eq!(
         s.children()[0]

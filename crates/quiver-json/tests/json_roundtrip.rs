@@ -397,8 +397,8 @@ fn dictionaries_that_grow_or_change_between_batches() {
 
     // Explicit ids: two fields sharing id 7.
     let schema = Schema::new(vec![
-        Field::new("p", batches[0].column(0).data_type().clone(), true),
-        Field::new("q", batches[0].column(0).data_type().clone(), true),
+        Field::new("p", batches[0].columns()[0].data_type().clone(), true),
+        Field::new("q", batches[0].columns()[0].data_type().clone(), true),
     ]);
     let batch = RecordBatch::try_new(
         schema.clone(),

@@ -53,8 +53,8 @@
 //!     None,
 //! )?;
 //! let view = people.as_struct().unwrap();
-//! let names = view.column_by_name("name").unwrap().as_string::<i32>().unwrap();
-//! let tags = view.column_by_name("tags").unwrap().as_list::<i32>().unwrap();
+//! let names = view.column_by_name("name")?.as_string::<i32>().unwrap();
+//! let tags = view.column_by_name("tags")?.as_list::<i32>().unwrap();
 //! assert_eq!(names.value(1), "bo");
 //! assert_eq!(tags.value(1).as_primitive::<i32>().unwrap().to_vec(), vec![8, 9]);
 //! assert!(people.as_list::<i32>().is_none()); // a struct is not a list
@@ -101,6 +101,12 @@ pub use quiver_buffer::{
 };
 
 pub mod ipc;
+
+/// The README's Rust examples, compiled and run by `cargo test -p quiver --doc` so
+/// they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
 
 /// The Arrow JSON integration-test format (the `quiver-json` crate), with the `json`
 /// feature: [`read_json_file`](json::read_json_file) parses a document into a schema,

@@ -131,7 +131,7 @@ fn decimal128_from_ipc_at_both_alignments() {
         drop(w);
         let r = FileReader::try_new(BufferReader::new(sink.getvalue())).unwrap();
         let read = r.get_batch(0).unwrap();
-        let col = read.column(read.num_columns() - 1);
+        let col = read.columns().last().expect("a last column");
         let view = col.as_primitive::<i128>().expect("decimal128 view");
         misaligned_seen |= view.values().is_none();
         assert_eq!(

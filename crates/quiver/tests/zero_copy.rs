@@ -198,7 +198,7 @@ fn require_zero_copy_refuses_sources_that_copy() {
         .unwrap();
     assert_eq!(copied.len(), 3);
     assert!(
-        !stream.contains_ptr(copied[0].column(0).buffers()[0].as_ptr()),
+        !stream.contains_ptr(copied[0].columns()[0].buffers()[0].as_ptr()),
         "a reader over io::Read cannot point into the caller's bytes"
     );
 
@@ -220,7 +220,7 @@ fn require_zero_copy_refuses_sources_that_copy() {
     let r = FileReader::try_new(OsFile::open(&file_path).unwrap()).unwrap();
     let read = read_file_all(&r);
     assert!(read[0].equals(&batches()[0]));
-    assert!(read[0].column(0).buffers()[0].is_pool_memory());
+    assert!(read[0].columns()[0].buffers()[0].is_pool_memory());
 }
 
 #[test]
@@ -245,7 +245,7 @@ fn require_zero_copy_refuses_misaligned_data() {
         .unwrap();
     for (b, e) in read.iter().zip(&batches()) {
         assert!(b.equals(e));
-        let i32_values = &b.column(0).buffers()[0];
+        let i32_values = &b.columns()[0].buffers()[0];
         assert_eq!(i32_values.as_ptr() as usize % 4, 0);
     }
 }

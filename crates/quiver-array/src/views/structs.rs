@@ -3,7 +3,9 @@
 use super::{check_slot, slice_or_empty};
 use crate::data::Array;
 use crate::datatype::DataType;
+use crate::error::{ArrayError, Result};
 use crate::field::Field;
+use crate::schema::index_of_name;
 
 impl Array {
     /// Typed view of a struct array: its columns by index or name.
@@ -63,14 +65,22 @@ impl<'a> StructValues<'a> {
         self.fields.len()
     }
 
-    /// Column `i`, or `None` if there is no such column.
-    pub fn column(&self, i: usize) -> Option<&'a Array> {
-        self.array.children().get(i)
+    /// Column `i`, or [`ArrayError::OutOfBounds`] if there is no such column.
+    pub fn column(&self, i: usize) -> Result<&'a Array> {
+        let columns = self.array.children();
+        columns.get(i).ok_or(ArrayError::OutOfBounds {
+            what: "column",
+            index: i,
+            len: columns.len(),
+        })
     }
 
-    /// The first column named `name`, or `None` if there is none.
-    pub fn column_by_name(&self, name: &str) -> Option<&'a Array> {
-        let i = self.fields.iter().position(|f| f.name() == name)?;
+    /// The column named `name`, with the errors of
+    /// [`Schema::field_with_name`](crate::Schema::field_with_name):
+    /// [`ArrayError::FieldNotFound`] if there is none,
+    /// [`ArrayError::AmbiguousFieldName`] if several columns have that name.
+    pub fn column_by_name(&self, name: &str) -> Result<&'a Array> {
+        let i = index_of_name(self.fields, name)?;
         self.column(i)
     }
 

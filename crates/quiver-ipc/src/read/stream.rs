@@ -32,7 +32,7 @@ use crate::read::stream_decoder::{Decoded, StreamDecoder};
 /// let batches: Vec<_> = reader.collect::<Result<_, _>>().unwrap();
 /// assert!(batches[0].equals(&batch));
 /// // Zero-copy: the column's values live inside `buf`.
-/// assert!(buf.contains_ptr(batches[0].column(0).buffers()[0].as_ptr()));
+/// assert!(buf.contains_ptr(batches[0].columns()[0].buffers()[0].as_ptr()));
 /// ```
 #[derive(Debug)]
 pub struct StreamReader<S> {

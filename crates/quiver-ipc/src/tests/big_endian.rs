@@ -192,7 +192,7 @@ fn batch() -> RecordBatch {
 /// The second batch: the first one's rows, with a dictionary grown by appending (so
 /// written as a delta dictionary batch of views).
 fn grown(batch: &RecordBatch) -> RecordBatch {
-    let dict = batch.column(11);
+    let dict = &batch.columns()[11];
     let values = quiver_array::concat(&[
         dict.dictionary().unwrap().clone(),
         Array::from_bytes(
@@ -547,27 +547,27 @@ fn big_endian_stream_reads_like_its_little_endian_original() {
     for (k, ((expected, little), got)) in batches.iter().zip(&same).zip(&big).enumerate() {
         for (c, name) in first.schema().fields().iter().map(|f| f.name()).enumerate() {
             assert!(
-                little.column(c).equals(expected.column(c)),
+                little.columns()[c].equals(&expected.columns()[c]),
                 "little-endian batch {k} {name}"
             );
             assert!(
-                got.column(c).equals(expected.column(c)),
+                got.columns()[c].equals(&expected.columns()[c]),
                 "big-endian batch {k} column {name}:\n  read     {:?}\n  expected {:?}",
-                got.column(c),
-                expected.column(c)
+                got.columns()[c],
+                expected.columns()[c]
             );
         }
     }
     assert_eq!(
-        big[0].column(0).to_string(),
+        big[0].columns()[0].to_string(),
         "[\"short\", null, \"three, long enough to be out of line\", \"\"]"
     );
     assert_eq!(
-        big[1].column(11).to_string(),
+        big[1].columns()[11].to_string(),
         "[\"a delta value, long enough to be out of line\", \"dictionary value 0, long enough to be out of line\", null, \"a delta value, long enough to be out of line\"]"
     );
     assert_eq!(
-        big[0].column(5).to_string(),
+        big[0].columns()[5].to_string(),
         "[-1, \"u, long enough to be out of line\", \"in\", 1099511627776]"
     );
 }
