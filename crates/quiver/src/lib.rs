@@ -92,6 +92,34 @@
 //! # Ok::<(), quiver::Error>(())
 //! ```
 
+//!
+//! ## One message at a time
+//!
+//! Under the readers and writers sits a message layer with no framing and no I/O, for
+//! transports that carry whole messages (Arrow Flight, a queue, a channel):
+//! [`ipc::message::MessageEncoder`] turns batches into (flatbuffer metadata, body
+//! buffers) pairs, dictionary messages first when a batch needs them, and
+//! [`ipc::message::MessageDecoder`] turns each pair back into a schema, a dictionary
+//! update or a batch, zero-copy and checked as the readers check. `cargo run --example
+//! message_layer` sends batches across a channel this way.
+//!
+//! ```
+//! use quiver::ipc::message::{DecodedMessage, MessageDecoder, MessageEncoder};
+//! use quiver::{Array, record_batch};
+//!
+//! let batch = record_batch(vec![Array::from(vec![Some(1.5f64), None])], &["x"])?;
+//! let mut encoder = MessageEncoder::try_new(batch.schema(), Default::default())?;
+//! let mut decoder = MessageDecoder::new(Default::default());
+//! let schema = encoder.encode_schema();
+//! decoder.decode(schema.metadata().clone(), schema.body())?;
+//! for message in encoder.encode_batch(&batch)? {
+//!     if let DecodedMessage::RecordBatch(back) = decoder.decode(message.metadata().clone(), message.body())? {
+//!         assert!(back.equals(&batch));
+//!     }
+//! }
+//! # Ok::<(), quiver::Error>(())
+//! ```
+
 pub use quiver_array::*;
 pub use quiver_buffer::{
     ALIGNMENT, Bitmap, BitmapBuilder, Buffer, BufferError, BufferOutputStream, BufferReader,
