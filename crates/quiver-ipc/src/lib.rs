@@ -41,6 +41,7 @@ macro_rules! reader_modules {
 reader_modules!(compression, convert, message, read, tensor);
 
 mod error;
+mod error_kind;
 mod fb;
 mod framing;
 /// The flatc output for the Arrow `.fbs` schemas; an implementation detail, used through
@@ -54,7 +55,7 @@ mod options;
 mod write;
 
 pub use compression::CompressionCodec;
-pub use error::{IpcError, Location, Result};
+pub use error::{ErrorKind, IpcError, IpcFormat, Location, Result};
 pub use options::{IpcReadOptions, IpcWriteOptions, MetadataVersion};
 pub use read::file::FileReader;
 pub use read::file_decoder::{Block, FileDecoder};

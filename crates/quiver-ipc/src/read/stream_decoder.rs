@@ -7,7 +7,7 @@ use quiver_array::{RecordBatch, SchemaRef};
 use quiver_buffer::{Buffer, MutableBuffer};
 
 use crate::convert::schema::{IpcSchema, schema_from_fb};
-use crate::error::{IpcError, Location, Result};
+use crate::error::{IpcError, IpcFormat, Location, Result};
 use crate::fb;
 use crate::framing::{CONTINUATION, MAGIC};
 use crate::message::VerifiedMessage;
@@ -15,8 +15,10 @@ use crate::options::{IpcReadOptions, Selection, project_schema};
 use crate::read::array::{Body, Dictionaries};
 use crate::read::decoder::{decode_dictionary, decode_record_batch};
 
-/// What a call to [`StreamDecoder::decode`] produced.
+/// What a call to [`StreamDecoder::decode`] produced. More kinds of message may be
+/// reported in future, so matches need a `_` arm.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Decoded {
     /// The stream's schema (always the first message).
     Schema(SchemaRef),
@@ -291,15 +293,21 @@ impl StreamDecoder {
             ..Location::default()
         };
         let [a, b, c, d] = self.prefix;
-        let why = if self.prefix == MAGIC[..4] {
-            "it starts with the ARROW1 magic of the file format (open it as a file)".to_string()
+        let (why, looks_like) = if self.prefix == MAGIC[..4] {
+            (
+                "it starts with the ARROW1 magic of the file format".to_string(),
+                Some(IpcFormat::File),
+            )
         } else {
-            format!(
-                "its first 4 bytes ({a:02x} {b:02x} {c:02x} {d:02x}) are neither the \
-                 continuation marker (ff ff ff ff) nor a plausible metadata length"
+            (
+                format!(
+                    "its first 4 bytes ({a:02x} {b:02x} {c:02x} {d:02x}) are neither the \
+                     continuation marker (ff ff ff ff) nor a plausible metadata length"
+                ),
+                None,
             )
         };
-        IpcError::malformed(loc, format!("not an Arrow IPC stream: {why}"))
+        IpcError::not_arrow_data(loc, format!("not an Arrow IPC stream: {why}"), looks_like)
     }
 
     fn on_chunk(&mut self, chunk: Buffer) -> Result<Option<Decoded>> {
@@ -328,7 +336,7 @@ impl StreamDecoder {
             (fb::MessageHeader::Schema, None) => {
                 let m = msg.message();
                 let s = m.header_as_schema().ok_or_else(|| {
-                    IpcError::malformed(loc.clone(), "message says schema but holds none")
+                    IpcError::malformed_metadata(loc.clone(), "message says schema but holds none")
                 })?;
                 let ipc = schema_from_fb(s, &loc)?;
                 let projection = self.options.resolve_projection(&ipc.schema)?;
@@ -378,7 +386,7 @@ impl StreamDecoder {
             (fb::MessageHeader::Tensor | fb::MessageHeader::SparseTensor, _) => Err(
                 IpcError::unsupported(loc, "a tensor message inside a record batch stream"),
             ),
-            (other, _) => Err(IpcError::malformed(
+            (other, _) => Err(IpcError::malformed_metadata(
                 loc,
                 format!("unknown message type {}", other.0),
             )),

@@ -122,9 +122,7 @@ impl<W: Write> WriterCore<W> {
             ));
         }
         if let Some(diff) = batch.schema().first_difference(&self.schema) {
-            return Err(IpcError::Usage(format!(
-                "the batch does not match the writer's schema: {diff}"
-            )));
+            return Err(IpcError::SchemaMismatch { difference: diff });
         }
         // Arrays are checked when they are built; only those built through the `unsafe`
         // unchecked paths are checked here, so a writer never emits a file no reader
