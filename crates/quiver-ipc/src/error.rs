@@ -253,8 +253,15 @@ impl IpcError {
     /// use quiver_ipc::{ErrorKind, StreamReader};
     /// use quiver_buffer::BufferReader;
     ///
-    /// let err = StreamReader::try_new(BufferReader::from_bytes(b"id,name\n1,ann\n")).unwrap_err();
+    /// let text = BufferReader::new(&b"id,name\n1,ann\n"[..]);
+    /// let err = StreamReader::try_new(text).unwrap_err();
     /// assert_eq!(err.kind(), ErrorKind::NotArrowData);
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "invalid Arrow IPC data at message 0, byte 0: not an Arrow IPC stream: its first 4 \
+    ///      bytes (69 64 2c 6e) are neither the continuation marker (ff ff ff ff) nor a \
+    ///      plausible metadata length"
+    /// );
     /// ```
     pub fn kind(&self) -> ErrorKind {
         match self {
