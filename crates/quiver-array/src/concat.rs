@@ -111,10 +111,7 @@ pub fn concat(arrays: &[Array]) -> Result<Array> {
 }
 
 pub(crate) fn invalid(data_type: &DataType, problem: String) -> ArrayError {
-    ArrayError::InvalidData {
-        data_type: data_type.clone(),
-        problem,
-    }
+    ArrayError::invalid_data(data_type.clone(), problem)
 }
 
 /// Buffer `i` (after validity) of `a`.

@@ -60,7 +60,11 @@ pub enum UnionMode {
 /// let t = DataType::List(Field::new("item", DataType::Int32, true).into());
 /// assert_eq!(t.to_string(), "list<item: int32>");
 /// ```
+///
+/// Arrow adds types from time to time, so a `match` on a `DataType` outside this crate
+/// needs a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DataType {
     /// All values null; no buffers.
     Null,

@@ -5,7 +5,10 @@ use quiver_buffer::BufferError;
 use crate::datatype::DataType;
 
 /// Why an array, batch or table could not be built or used.
+///
+/// New variants may be added, so matches need a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ArrayError {
     /// A buffer is missing, too short or misshapen for the layout.
     #[error("{data_type} array: buffer {index} {problem}")]
@@ -29,13 +32,18 @@ pub enum ArrayError {
         /// How many were given.
         found: usize,
     },
-    /// The values break an invariant of the type (offsets, UTF-8, indices…).
+    /// The values break an invariant of the type (offsets, UTF-8, indices…). Build it
+    /// with [`invalid_data`](ArrayError::invalid_data) or
+    /// [`invalid_slot`](ArrayError::invalid_slot).
     #[error("{data_type} array: {problem}")]
     InvalidData {
         /// The array's type.
         data_type: DataType,
         /// What is wrong, and at which slot.
         problem: String,
+        /// The first slot (logical index into the array) found breaking the invariant,
+        /// when the check is per slot.
+        slot: Option<usize>,
     },
     /// The declared null count disagrees with the validity bitmap.
     #[error("{data_type} array: null count {declared} but the validity bitmap has {actual} nulls")]
@@ -117,6 +125,43 @@ fn index_list(indices: &[usize]) -> String {
         out.push_str(&format!(" and {} more", indices.len() - LISTED));
     }
     out
+}
+
+impl ArrayError {
+    /// An [`InvalidData`](ArrayError::InvalidData) error about the array as a whole.
+    pub fn invalid_data(data_type: DataType, problem: impl Into<String>) -> Self {
+        ArrayError::InvalidData {
+            data_type,
+            problem: problem.into(),
+            slot: None,
+        }
+    }
+
+    /// An [`InvalidData`](ArrayError::InvalidData) error about one slot; `problem`
+    /// should name the slot too, as it is what people read.
+    ///
+    /// ```
+    /// use quiver_array::{ArrayError, DataType};
+    ///
+    /// let e = ArrayError::invalid_slot(DataType::Utf8, 3, "slot 3 is not valid UTF-8");
+    /// assert_eq!(e.slot(), Some(3));
+    /// assert_eq!(e.to_string(), "string array: slot 3 is not valid UTF-8");
+    /// ```
+    pub fn invalid_slot(data_type: DataType, slot: usize, problem: impl Into<String>) -> Self {
+        ArrayError::InvalidData {
+            data_type,
+            problem: problem.into(),
+            slot: Some(slot),
+        }
+    }
+
+    /// The slot an [`InvalidData`](ArrayError::InvalidData) error is about, if known.
+    pub fn slot(&self) -> Option<usize> {
+        match self {
+            ArrayError::InvalidData { slot, .. } => *slot,
+            _ => None,
+        }
+    }
 }
 
 /// Result alias for the array layer.

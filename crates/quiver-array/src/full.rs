@@ -11,10 +11,12 @@ use crate::error::{ArrayError, Result};
 use crate::values::{View, bit_is_valid, i32_at, integer_at, offset_at, run_end};
 
 fn invalid(data: &ArrayData, problem: String) -> ArrayError {
-    ArrayError::InvalidData {
-        data_type: data.data_type.clone(),
-        problem,
-    }
+    ArrayError::invalid_data(data.data_type.clone(), problem)
+}
+
+/// [`invalid`] about slot `slot`, which `problem` names too.
+fn invalid_at(data: &ArrayData, slot: usize, problem: String) -> ArrayError {
+    ArrayError::invalid_slot(data.data_type.clone(), slot, problem)
 }
 
 fn is_valid(data: &ArrayData, i: usize) -> bool {
@@ -29,9 +31,8 @@ pub(crate) fn check_nested(
     dictionary: Option<&Array>,
     check: impl Fn(&Array) -> Result<()>,
 ) -> Result<()> {
-    let wrap = |what: String, e: ArrayError| ArrayError::InvalidData {
-        data_type: data_type.clone(),
-        problem: format!("{what}: {e}"),
+    let wrap = |what: String, e: ArrayError| {
+        ArrayError::invalid_data(data_type.clone(), format!("{what}: {e}"))
     };
     for (i, c) in children.iter().enumerate() {
         check(c).map_err(|e| wrap(format!("child {i}"), e))?;
@@ -94,8 +95,9 @@ fn check_offsets<O: OffsetSize>(data: &ArrayData, limit: usize, utf8: bool) -> R
             .to_usize()
             .ok_or_else(|| invalid(data, format!("offset {k} is negative ({o:?})")))?;
         if k > 0 && cur < prev {
-            return Err(invalid(
+            return Err(invalid_at(
                 data,
+                k - 1,
                 format!("offsets decrease at slot {}: {prev} then {cur}", k - 1),
             ));
         }
@@ -133,7 +135,7 @@ fn check_utf8<O: OffsetSize>(data: &ArrayData, offsets: &[O]) -> Result<()> {
         }
         let slot = bytes.get(at(i)..at(i + 1)).map(std::str::from_utf8);
         if !matches!(slot, Some(Ok(_))) {
-            return Err(invalid(data, format!("slot {i} is not valid UTF-8")));
+            return Err(invalid_at(data, i, format!("slot {i} is not valid UTF-8")));
         }
     }
     Ok(())
@@ -156,20 +158,26 @@ fn check_list_views(data: &ArrayData, width: usize) -> Result<()> {
     for i in 0..data.len {
         let k = data.offset + i;
         let (Some(o), Some(n)) = (offset_at(offsets, width, k), offset_at(sizes, width, k)) else {
-            return Err(invalid(data, format!("slot {i} cannot be read")));
+            return Err(invalid_at(data, i, format!("slot {i} cannot be read")));
         };
         if n < 0 {
-            return Err(invalid(data, format!("slot {i} has negative size {n}")));
+            return Err(invalid_at(
+                data,
+                i,
+                format!("slot {i} has negative size {n}"),
+            ));
         }
         if o < 0 || o > limit {
-            return Err(invalid(
+            return Err(invalid_at(
                 data,
+                i,
                 format!("slot {i} has offset {o}, outside the child of {child_len} values"),
             ));
         }
         if n > limit - o {
-            return Err(invalid(
+            return Err(invalid_at(
                 data,
+                i,
                 format!(
                     "slot {i} covers {n} values from offset {o}, past the end of the child of {child_len} values"
                 ),
@@ -194,14 +202,15 @@ fn check_views(data: &ArrayData, utf8: bool) -> Result<()> {
             continue;
         }
         let v = View::at(views, data.offset + i)
-            .ok_or_else(|| invalid(data, format!("slot {i} cannot be read")))?;
+            .ok_or_else(|| invalid_at(data, i, format!("slot {i} cannot be read")))?;
         let len = usize::try_from(v.len)
-            .map_err(|_| invalid(data, format!("slot {i} has negative length {}", v.len)))?;
+            .map_err(|_| invalid_at(data, i, format!("slot {i} has negative length {}", v.len)))?;
         let bytes: &[u8] = if v.is_inline() {
             let padding = v.rest.get(len..).unwrap_or(&[]);
             if padding.iter().any(|&b| b != 0) {
-                return Err(invalid(
+                return Err(invalid_at(
                     data,
+                    i,
                     format!(
                         "slot {i} is an inline view of {len} bytes whose unused bytes are not zero: {}",
                         hex(padding)
@@ -215,8 +224,9 @@ fn check_views(data: &ArrayData, utf8: bool) -> Result<()> {
                 .ok()
                 .and_then(|k| variadic.get(k))
                 .ok_or_else(|| {
-                    invalid(
+                    invalid_at(
                         data,
+                        i,
                         format!(
                             "slot {i} points to data buffer {index} of {}",
                             variadic.len()
@@ -227,8 +237,8 @@ fn check_views(data: &ArrayData, utf8: bool) -> Result<()> {
                 .ok()
                 .and_then(|o| buf.as_slice().get(o..o.checked_add(len)?))
                 .ok_or_else(|| {
-                    invalid(
-                        data,
+                    invalid_at(
+                        data, i,
                         format!(
                             "slot {i} reads {len} bytes at offset {offset} of a data buffer of {} bytes",
                             buf.len()
@@ -236,15 +246,16 @@ fn check_views(data: &ArrayData, utf8: bool) -> Result<()> {
                     )
                 })?;
             if bytes.get(..4) != Some(v.prefix()) {
-                return Err(invalid(
+                return Err(invalid_at(
                     data,
+                    i,
                     format!("slot {i}: the view's prefix does not match its data"),
                 ));
             }
             bytes
         };
         if utf8 && std::str::from_utf8(bytes).is_err() {
-            return Err(invalid(data, format!("slot {i} is not valid UTF-8")));
+            return Err(invalid_at(data, i, format!("slot {i} is not valid UTF-8")));
         }
     }
     Ok(())
@@ -259,10 +270,11 @@ fn check_dictionary_indices(data: &ArrayData, index: &DataType) -> Result<()> {
             continue;
         }
         let v = integer_at(raw, index, data.offset + i)
-            .ok_or_else(|| invalid(data, format!("index at slot {i} cannot be read")))?;
+            .ok_or_else(|| invalid_at(data, i, format!("index at slot {i} cannot be read")))?;
         if v < 0 || v >= dict_len as i128 {
-            return Err(invalid(
+            return Err(invalid_at(
                 data,
+                i,
                 format!("index {v} at slot {i} is outside the dictionary of {dict_len} values"),
             ));
         }
@@ -284,27 +296,30 @@ fn check_union(data: &ArrayData) -> Result<()> {
         let id = ids
             .get(k)
             .map(|&b| b as i8)
-            .ok_or_else(|| invalid(data, format!("slot {i} cannot be read")))?;
+            .ok_or_else(|| invalid_at(data, i, format!("slot {i} cannot be read")))?;
         let child = type_ids.iter().position(|&t| t == id).ok_or_else(|| {
-            invalid(
+            invalid_at(
                 data,
+                i,
                 format!("slot {i} has type id {id}, which the union does not declare"),
             )
         })?;
         if *mode == UnionMode::Dense {
             let o = i32_at(offsets, k)
-                .ok_or_else(|| invalid(data, format!("slot {i} cannot be read")))?;
+                .ok_or_else(|| invalid_at(data, i, format!("slot {i} cannot be read")))?;
             let len = data.children.get(child).map_or(0, |c| c.len());
             if usize::try_from(o).map_or(true, |o| o >= len) {
-                return Err(invalid(
+                return Err(invalid_at(
                     data,
+                    i,
                     format!("slot {i} points to slot {o} of child {child}, which has {len}"),
                 ));
             }
             if let Some(prev) = last.get_mut(child) {
                 if o < *prev {
-                    return Err(invalid(
+                    return Err(invalid_at(
                         data,
+                        i,
                         format!(
                             "slot {i} points to slot {o} of child {child}, before the {prev} an earlier slot points to"
                         ),

@@ -33,10 +33,7 @@ pub fn validity_from_bools(valid: &[bool]) -> Option<Buffer> {
 use validity_from_bools as validity;
 
 fn bad(data_type: &DataType, problem: String) -> ArrayError {
-    ArrayError::InvalidData {
-        data_type: data_type.clone(),
-        problem,
-    }
+    ArrayError::invalid_data(data_type.clone(), problem)
 }
 
 impl Array {
@@ -271,8 +268,9 @@ impl Array {
                 .ok()
                 .filter(|_| k < children.len())
                 .ok_or_else(|| {
-                    bad(
-                        &data_type,
+                    ArrayError::invalid_slot(
+                        data_type.clone(),
+                        i,
                         format!("slot {i} names child {k} of {}", children.len()),
                     )
                 })?;

@@ -11,11 +11,8 @@ use crate::data::Array;
 use crate::datatype::{DataType, TimeUnit};
 use crate::error::{ArrayError, Result};
 
-fn out_of_meaning(a: &Array, problem: String) -> ArrayError {
-    ArrayError::InvalidData {
-        data_type: a.data_type().clone(),
-        problem,
-    }
+fn out_of_meaning(a: &Array, slot: usize, problem: String) -> ArrayError {
+    ArrayError::invalid_slot(a.data_type().clone(), slot, problem)
 }
 
 fn day_units(unit: TimeUnit) -> i64 {
@@ -82,6 +79,7 @@ impl Array {
         let digits = |p: u8, found: Option<(usize, String)>| match found {
             Some((i, v)) => Err(out_of_meaning(
                 self,
+                i,
                 format!("slot {i} holds {v}, which has more than {p} digits"),
             )),
             None => Ok(()),
@@ -111,6 +109,7 @@ impl Array {
             DataType::Date64 => match first_bad::<i64>(self, |v| v % 86_400_000 != 0) {
                 Some((i, v)) => Err(out_of_meaning(
                     self,
+                    i,
                     format!("slot {i} holds {v} ms, which is not a whole day"),
                 )),
                 None => Ok(()),
@@ -133,6 +132,7 @@ impl Array {
         match found {
             Some((i, v)) => Err(out_of_meaning(
                 self,
+                i,
                 format!("slot {i} holds {v}{}, outside one day", unit.suffix()),
             )),
             None => Ok(()),

@@ -32,10 +32,7 @@ fn buffer_err(data: &ArrayData, index: usize, problem: String) -> ArrayError {
 }
 
 fn invalid(data: &ArrayData, problem: String) -> ArrayError {
-    ArrayError::InvalidData {
-        data_type: data.data_type.clone(),
-        problem,
-    }
+    ArrayError::invalid_data(data.data_type.clone(), problem)
 }
 
 /// Checks buffer and child shapes, re-aligns misaligned buffers (by copying) and returns

@@ -1,7 +1,10 @@
 //! Errors of the buffer layer.
 
 /// What can go wrong when creating or viewing buffers.
+///
+/// New variants may be added, so matches need a `_` arm.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BufferError {
     /// The allocator refused the request.
     #[error("out of memory: could not allocate {requested} bytes")]

@@ -335,7 +335,21 @@ fn bad_inputs_fail_cleanly_without_output() {
         println!("{line}");
     }
     assert!(lines[4].contains("cannot read file"), "{}", lines[4]);
-    assert!(lines[11].contains("use file-to-stream"), "{}", lines[11]);
+    // The other format gets one hint, naming the command that converts it.
+    assert_eq!(
+        lines[11].matches("use file-to-stream").count(),
+        1,
+        "{}",
+        lines[11]
+    );
+    assert!(!lines[11].contains("open it as"), "{}", lines[11]);
+    assert_eq!(
+        lines[5].matches("use stream-to-file").count(),
+        1,
+        "{}",
+        lines[5]
+    );
+    assert!(!lines[5].contains("open it as"), "{}", lines[5]);
 }
 
 #[test]

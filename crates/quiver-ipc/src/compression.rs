@@ -5,8 +5,9 @@ use quiver_buffer::{Buffer, MutableBuffer};
 use crate::error::{IpcError, Location, Result};
 use crate::fb;
 
-/// A body compression codec.
+/// A body compression codec. The format may gain codecs, so matches need a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CompressionCodec {
     /// LZ4 frame format.
     Lz4Frame,

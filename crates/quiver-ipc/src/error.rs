@@ -4,6 +4,8 @@ use std::fmt;
 
 use quiver_array::ArrayError;
 
+pub use crate::error_kind::ErrorKind;
+
 /// Where in a stream or file something went wrong.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Location {
@@ -45,8 +47,39 @@ impl fmt::Display for Location {
     }
 }
 
+/// One of the two Arrow IPC formats, as named in an [`IpcError::NotArrowData`] hint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IpcFormat {
+    /// The streaming format: a sequence of messages ending with an end-of-stream marker.
+    Stream,
+    /// The file (random access) format: `ARROW1`, a stream, a footer, `ARROW1`.
+    File,
+}
+
+impl IpcFormat {
+    /// The hint a reader of the other format appends to its error: what the bytes look
+    /// like and what to do.
+    fn hint(self) -> &'static str {
+        match self {
+            IpcFormat::File => " (open it as a file)",
+            IpcFormat::Stream => " (it starts like an Arrow IPC stream: open it as a stream)",
+        }
+    }
+}
+
+/// `" (open it as a file)"` and the like, or nothing.
+fn hint(looks_like: &Option<IpcFormat>) -> &'static str {
+    looks_like.map_or("", IpcFormat::hint)
+}
+
 /// Everything that can go wrong reading or writing Arrow IPC data.
+///
+/// Code that reacts to errors matches [`kind`](IpcError::kind) (which stays small and
+/// stable) or the variants, which carry the details: the [`Location`], the
+/// [`ArrayError`] of an invalid array (with its type and slot), the schema difference.
+/// New variants may be added, so matches need a `_` arm.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum IpcError {
     /// The source or sink failed.
     #[error("I/O error while {context}: {source}")]
@@ -64,6 +97,18 @@ pub enum IpcError {
         /// What was expected.
         detail: String,
     },
+    /// The bytes are not Arrow IPC data at all (text, another format), or are the other
+    /// IPC format: a stream given to a file reader or the other way round.
+    #[error("invalid Arrow IPC data at {location}: {problem}{}", hint(looks_like))]
+    NotArrowData {
+        /// Where (the start of the input).
+        location: Box<Location>,
+        /// What the reader found instead of what it expected.
+        problem: String,
+        /// The other IPC format, when the bytes look like it. `Display` then ends with a
+        /// hint to open them as that format.
+        looks_like: Option<IpcFormat>,
+    },
     /// A flatbuffer (message metadata or footer) failed verification.
     #[error("malformed {what} metadata at {location}: {source}")]
     InvalidFlatbuffer {
@@ -74,7 +119,18 @@ pub enum IpcError {
         /// The verifier's complaint.
         source: flatbuffers::InvalidFlatbuffer,
     },
-    /// The bytes break the IPC format's rules.
+    /// The metadata (a message, schema or footer table) verified as a flatbuffer but
+    /// says something impossible: a missing table, an unknown type, a negative count.
+    #[error("invalid Arrow IPC data at {location}: {problem}")]
+    MalformedMetadata {
+        /// Where.
+        location: Box<Location>,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The bytes break the IPC format's rules outside the metadata tables: framing,
+    /// a buffer outside the message body, counts that do not add up, dictionaries out of
+    /// order.
     #[error("invalid Arrow IPC data at {location}: {problem}")]
     Malformed {
         /// Where.
@@ -114,7 +170,16 @@ pub enum IpcError {
         /// Which limit, and by how much.
         what: String,
     },
-    /// A writer was used wrongly (wrong schema, write after finish…).
+    /// A batch handed to a writer does not match the writer's schema.
+    #[error("the batch does not match the writer's schema: {difference}")]
+    SchemaMismatch {
+        /// The first difference, as [`Schema::first_difference`] describes it.
+        ///
+        /// [`Schema::first_difference`]: quiver_array::Schema::first_difference
+        difference: String,
+    },
+    /// The API was used wrongly: write after finish, a writer whose earlier write
+    /// failed, a batch index past the end, invalid options.
     #[error("{0}")]
     Usage(String),
     /// An array-layer error outside reading (for example building a table).
@@ -140,6 +205,25 @@ impl IpcError {
         }
     }
 
+    pub(crate) fn malformed_metadata(location: Location, problem: impl Into<String>) -> Self {
+        IpcError::MalformedMetadata {
+            location: Box::new(location),
+            problem: problem.into(),
+        }
+    }
+
+    pub(crate) fn not_arrow_data(
+        location: Location,
+        problem: impl Into<String>,
+        looks_like: Option<IpcFormat>,
+    ) -> Self {
+        IpcError::NotArrowData {
+            location: Box::new(location),
+            problem: problem.into(),
+            looks_like,
+        }
+    }
+
     pub(crate) fn unsupported(location: Location, what: impl Into<String>) -> Self {
         IpcError::Unsupported {
             location: Box::new(location),
@@ -151,6 +235,8 @@ impl IpcError {
     pub fn location(&self) -> Option<&Location> {
         match self {
             IpcError::Truncated { location, .. }
+            | IpcError::NotArrowData { location, .. }
+            | IpcError::MalformedMetadata { location, .. }
             | IpcError::InvalidFlatbuffer { location, .. }
             | IpcError::Malformed { location, .. }
             | IpcError::Unsupported { location, .. }
@@ -158,6 +244,44 @@ impl IpcError {
             | IpcError::CopyRequired { location, .. }
             | IpcError::LimitExceeded { location, .. } => Some(location),
             _ => None,
+        }
+    }
+
+    /// What kind of error this is, for code that reacts to errors (see [`ErrorKind`]).
+    ///
+    /// ```
+    /// use quiver_ipc::{ErrorKind, StreamReader};
+    /// use quiver_buffer::BufferReader;
+    ///
+    /// let text = BufferReader::new(&b"id,name\n1,ann\n"[..]);
+    /// let err = StreamReader::try_new(text).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::NotArrowData);
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "invalid Arrow IPC data at message 0, byte 0: not an Arrow IPC stream: its first 4 \
+    ///      bytes (69 64 2c 6e) are neither the continuation marker (ff ff ff ff) nor a \
+    ///      plausible metadata length"
+    /// );
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            IpcError::Io { .. } => ErrorKind::Io,
+            IpcError::Truncated { .. } => ErrorKind::Truncated,
+            IpcError::NotArrowData { .. } => ErrorKind::NotArrowData,
+            IpcError::InvalidFlatbuffer { .. } | IpcError::MalformedMetadata { .. } => {
+                ErrorKind::MalformedMetadata
+            }
+            IpcError::Malformed { .. } => ErrorKind::MalformedData,
+            IpcError::Unsupported { .. } => ErrorKind::Unsupported,
+            IpcError::InvalidArray { source, .. } => match ErrorKind::from(source) {
+                ErrorKind::OutOfMemory => ErrorKind::OutOfMemory,
+                _ => ErrorKind::InvalidArray,
+            },
+            IpcError::CopyRequired { .. } => ErrorKind::CopyRequired,
+            IpcError::LimitExceeded { .. } => ErrorKind::LimitExceeded,
+            IpcError::SchemaMismatch { .. } => ErrorKind::SchemaMismatch,
+            IpcError::Usage(_) => ErrorKind::Usage,
+            IpcError::Array(e) => ErrorKind::from(e),
         }
     }
 }

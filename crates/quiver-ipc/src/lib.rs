@@ -41,6 +41,7 @@ macro_rules! reader_modules {
 reader_modules!(compression, convert, pub message, read, tensor);
 
 mod error;
+mod error_kind;
 mod fb;
 mod framing;
 /// The flatc output for the Arrow `.fbs` schemas; an implementation detail, used through
@@ -54,7 +55,7 @@ mod options;
 mod write;
 
 pub use compression::CompressionCodec;
-pub use error::{IpcError, Location, Result};
+pub use error::{ErrorKind, IpcError, IpcFormat, Location, Result};
 pub use message::{
     DecodedMessage, EncodedMessage, EncodedMessageRef, Message, MessageDecoder, MessageEncoder,
     MessageType,

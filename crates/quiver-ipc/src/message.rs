@@ -69,7 +69,7 @@ impl VerifiedMessage {
         let version = check_version(msg.version(), loc)?;
         let body = msg.bodyLength();
         let body_length = usize::try_from(body).map_err(|_| {
-            IpcError::malformed(loc.clone(), format!("negative body length {body}"))
+            IpcError::malformed_metadata(loc.clone(), format!("negative body length {body}"))
         })?;
         if body_length > max_body {
             return Err(IpcError::LimitExceeded {

@@ -7,8 +7,10 @@ use quiver_array::{DataType, Field, Schema, SchemaRef, ValidationLevel};
 use crate::compression::CompressionCodec;
 use crate::error::IpcError;
 
-/// The metadata version written into messages. Readers accept V4 and V5.
+/// The metadata version written into messages. Readers accept V4 and V5. A future
+/// format version would be a new variant, so matches need a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum MetadataVersion {
     /// Arrow 0.8 – 0.17 (unions carry a validity buffer).
     V4,

@@ -64,7 +64,10 @@ use schema::FieldInfo;
 use values::{int_as, show};
 
 /// Why a JSON integration document could not be read.
+///
+/// New variants may be added, so matches need a `_` arm.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum JsonError {
     /// The text is not JSON.
     #[error("not valid JSON: {0}")]

@@ -611,5 +611,11 @@ fn type_json(t: &DataType, path: &str) -> Result<J, JsonError> {
                 "a dictionary type directly inside a dictionary type",
             ));
         }
+        other => {
+            return Err(invalid(
+                format!("schema, field path {path}"),
+                format!("the JSON format has no name for the type {other}"),
+            ));
+        }
     })
 }

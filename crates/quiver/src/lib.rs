@@ -130,6 +130,8 @@ pub use quiver_buffer::{
 
 pub mod ipc;
 
+pub use quiver_ipc::ErrorKind;
+
 /// The README's Rust examples, compiled and run by `cargo test -p quiver --doc` so
 /// they stay true.
 #[cfg(doctest)]
@@ -156,8 +158,10 @@ pub mod json {
     pub use quiver_json::*;
 }
 
-/// Any error Quiver reports.
+/// Any error Quiver reports. Match on [`kind`](Error::kind) to react to it; new
+/// variants may be added, so matches on the variants need a `_` arm.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// Reading or writing Arrow IPC data failed.
     #[error(transparent)]
@@ -171,6 +175,29 @@ pub enum Error {
     /// An I/O operation outside the IPC readers and writers failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl Error {
+    /// What kind of error this is, whichever layer reported it: what code that reacts
+    /// to errors matches on.
+    ///
+    /// ```
+    /// use quiver::{Buffer, ErrorKind};
+    ///
+    /// let text = Buffer::from_vec(b"id,name\n1,ann\n".to_vec());
+    /// let err = quiver::Error::from(quiver::ipc::open(text).unwrap_err());
+    /// assert_eq!(err.kind(), ErrorKind::NotArrowData);
+    /// let err = quiver::Error::from(quiver::Array::from(vec![1i32]).try_slice(1, 5).unwrap_err());
+    /// assert_eq!(err.kind(), ErrorKind::Usage);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Ipc(e) => e.kind(),
+            Error::Array(e) => ErrorKind::from(e),
+            Error::Buffer(e) => ErrorKind::from(e),
+            Error::Io(_) => ErrorKind::Io,
+        }
+    }
 }
 
 /// Result alias using [`Error`].

@@ -325,6 +325,7 @@ fn gen_array(dt: &DataType, nullable: bool, n: usize, rng: &mut Rng) -> Array {
                 .build()
                 .expect("run-end encoded array")
         }
+        other => panic!("the type generator does not make {other}"),
     }
 }
 

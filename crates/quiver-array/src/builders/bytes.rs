@@ -132,10 +132,10 @@ impl<O: OffsetSize, K: BytesKind> GenericBytesBuilder<O, K> {
         let done = std::mem::take(self);
         let data_type = K::data_type(<O as NativeType>::WIDTH);
         if O::from_usize(done.data.len()).is_none() {
-            return Err(ArrayError::InvalidData {
+            return Err(ArrayError::invalid_data(
                 data_type,
-                problem: format!("{} bytes of values do not fit its offsets", done.data.len()),
-            });
+                format!("{} bytes of values do not fit its offsets", done.data.len()),
+            ));
         }
         ArrayData::new(data_type, done.nulls.len())
             .nulls(done.nulls.finish())
@@ -268,14 +268,15 @@ impl FixedSizeBinaryBuilder {
     pub fn append_value(&mut self, v: impl AsRef<[u8]>) -> Result<()> {
         let v = v.as_ref();
         if usize::try_from(self.width).ok() != Some(v.len()) {
-            return Err(ArrayError::InvalidData {
-                data_type: DataType::FixedSizeBinary(self.width),
-                problem: format!(
+            return Err(ArrayError::invalid_slot(
+                DataType::FixedSizeBinary(self.width),
+                self.nulls.len(),
+                format!(
                     "value of {} bytes appended at slot {}",
                     v.len(),
                     self.nulls.len()
                 ),
-            });
+            ));
         }
         self.data.extend_from_slice(v);
         self.nulls.append(true);

@@ -92,12 +92,14 @@ impl<K: ArrowPrimitive + TryFrom<usize>, B: ValueBuilder> DictionaryBuilder<K, B
             return Ok(());
         }
         let next = self.values.len();
-        let k = K::try_from(next).map_err(|_| ArrayError::InvalidData {
-            data_type: ArrayBuilder::data_type(self),
-            problem: format!(
-                "{next} distinct values do not fit the {} keys",
-                K::DATA_TYPE
-            ),
+        let k = K::try_from(next).map_err(|_| {
+            ArrayError::invalid_data(
+                ArrayBuilder::data_type(self),
+                format!(
+                    "{next} distinct values do not fit the {} keys",
+                    K::DATA_TYPE
+                ),
+            )
         })?;
         self.values.push(v)?;
         self.seen.insert(id.to_vec(), k);

@@ -81,10 +81,10 @@ impl<O: OffsetSize, B: ArrayBuilder> GenericListBuilder<O, B> {
         let offsets = std::mem::replace(&mut self.offsets, offsets);
         let values = self.values.finish()?;
         if O::from_usize(values.len()).is_none() {
-            return Err(ArrayError::InvalidData {
+            return Err(ArrayError::invalid_data(
                 data_type,
-                problem: format!("{} values do not fit its offsets", values.len()),
-            });
+                format!("{} values do not fit its offsets", values.len()),
+            ));
         }
         ArrayData::new(data_type, len)
             .nulls(nulls)
@@ -168,15 +168,15 @@ impl<B: ArrayBuilder> FixedSizeListBuilder<B> {
             .ok()
             .and_then(|s| s.checked_mul(len));
         if expected != Some(values.len()) {
-            return Err(ArrayError::InvalidData {
+            return Err(ArrayError::invalid_data(
                 data_type,
-                problem: format!(
+                format!(
                     "{len} lists of {} need {} values, the child has {}",
                     self.size,
                     expected.map_or("too many".to_string(), |e| e.to_string()),
                     values.len()
                 ),
-            });
+            ));
         }
         ArrayData::new(data_type, len)
             .nulls(nulls)

@@ -72,10 +72,7 @@ fn check_native<T: NativeType>(data_type: &DataType) -> Result<()> {
         Some(n) => format!("cannot be built from Rust {given} values (its values are {n})"),
         None => format!("cannot be built from Rust {given} values (it has no primitive values)"),
     };
-    Err(ArrayError::InvalidData {
-        data_type: data_type.clone(),
-        problem,
-    })
+    Err(ArrayError::invalid_data(data_type.clone(), problem))
 }
 
 /// Appends values (with `None` as null) to build a fixed-width primitive or temporal
@@ -257,10 +254,10 @@ impl<T: DecimalNative> DecimalBuilder<T> {
     pub fn new(precision: u8, scale: i8) -> Result<Self> {
         let data_type = T::decimal_type(precision, scale);
         if precision == 0 || precision > T::MAX_PRECISION {
-            return Err(ArrayError::InvalidData {
+            return Err(ArrayError::invalid_data(
                 data_type,
-                problem: format!("precision must be 1 to {}", T::MAX_PRECISION),
-            });
+                format!("precision must be 1 to {}", T::MAX_PRECISION),
+            ));
         }
         Ok(Self {
             precision,
@@ -273,14 +270,15 @@ impl<T: DecimalNative> DecimalBuilder<T> {
     pub fn append_value(&mut self, v: T) -> Result<()> {
         let digits = v.digits();
         if digits > u32::from(self.precision) {
-            return Err(ArrayError::InvalidData {
-                data_type: self.inner.data_type.clone(),
-                problem: format!(
+            return Err(ArrayError::invalid_slot(
+                self.inner.data_type.clone(),
+                self.inner.len(),
+                format!(
                     "value {v:?} at slot {} has {digits} digits, more than the precision {}",
                     self.inner.len(),
                     self.precision
                 ),
-            });
+            ));
         }
         self.inner.append_value(v);
         Ok(())

@@ -65,12 +65,12 @@ impl<R: RunEndIndex, B: ValueBuilder> RunEndBuilder<R, B> {
         if self.last == Run::None {
             return Ok(None);
         }
-        R::try_from(self.len)
-            .map(Some)
-            .map_err(|_| ArrayError::InvalidData {
-                data_type: self.ree_type(),
-                problem: format!("run end {} does not fit {}", self.len, R::DATA_TYPE),
-            })
+        R::try_from(self.len).map(Some).map_err(|_| {
+            ArrayError::invalid_data(
+                self.ree_type(),
+                format!("run end {} does not fit {}", self.len, R::DATA_TYPE),
+            )
+        })
     }
 
     /// Extends the current run, or ends it and starts a run of `next`. On error nothing

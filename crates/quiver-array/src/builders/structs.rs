@@ -174,17 +174,17 @@ impl<K: ArrayBuilder, V: ArrayBuilder> MapBuilder<K, V> {
     /// and values appended so far differ in number, or overflow the offsets.
     pub fn append(&mut self, valid: bool) -> Result<()> {
         let (k, v) = (self.keys.len(), self.values.len());
-        let bad = |problem: String| ArrayError::InvalidData {
-            data_type: self.map_type(),
-            problem,
-        };
         if k != v {
-            return Err(bad(format!(
-                "map at slot {} has {k} keys in all but {v} values",
-                self.nulls.len()
-            )));
+            let slot = self.nulls.len();
+            return Err(ArrayError::invalid_slot(
+                self.map_type(),
+                slot,
+                format!("map at slot {slot} has {k} keys in all but {v} values"),
+            ));
         }
-        let end = i32::try_from(k).map_err(|_| bad(format!("{k} entries overflow")))?;
+        let end = i32::try_from(k).map_err(|_| {
+            ArrayError::invalid_data(self.map_type(), format!("{k} entries overflow"))
+        })?;
         self.offsets.push(end);
         self.nulls.append(valid);
         Ok(())

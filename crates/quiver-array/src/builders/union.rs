@@ -52,10 +52,10 @@ impl UnionBuilder {
     /// id is its position. Fails beyond 128 children.
     pub fn add_child(&mut self, name: &str, builder: Box<dyn ArrayBuilder>) -> Result<()> {
         if self.children.len() >= 128 {
-            return Err(ArrayError::InvalidData {
-                data_type: self.data_type(),
-                problem: "a union has at most 128 children".into(),
-            });
+            return Err(ArrayError::invalid_data(
+                self.data_type(),
+                "a union has at most 128 children",
+            ));
         }
         self.names.push(name.to_string());
         self.children.push(builder);
@@ -63,10 +63,11 @@ impl UnionBuilder {
     }
 
     fn bad_child(&self, k: usize, problem: &str) -> ArrayError {
-        ArrayError::InvalidData {
-            data_type: self.data_type(),
-            problem: format!("slot {}: child {k} {problem}", self.len),
-        }
+        ArrayError::invalid_slot(
+            self.data_type(),
+            self.len,
+            format!("slot {}: child {k} {problem}", self.len),
+        )
     }
 
     /// Starts a slot holding a value of child `k` and returns that child as a `B`, to

@@ -135,7 +135,7 @@ impl<K: BytesKind> ByteViewBuilder<K> {
         let mut done = std::mem::replace(self, Self::with_block_size(self.block_size));
         let data_type = K::data_type(16);
         if let Some(problem) = done.error {
-            return Err(ArrayError::InvalidData { data_type, problem });
+            return Err(ArrayError::invalid_data(data_type, problem));
         }
         if !done.block.is_empty() {
             done.done.push(done.block.freeze());

@@ -16,13 +16,12 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use quiver::ipc::{FileReader, FileWriter, IpcReadOptions, StreamReader, StreamWriter};
+use quiver::ipc::{
+    FileReader, FileWriter, IpcError, IpcFormat, IpcReadOptions, StreamReader, StreamWriter,
+};
 use quiver::{Buffer, InputStream, MemoryMappedFile, ReadInputStream};
 
 use super::CliError;
-
-/// The magic bytes that open (and close) an Arrow IPC file.
-const FILE_MAGIC: &[u8] = b"ARROW1";
 
 /// Converts the Arrow IPC file `input` into an Arrow IPC stream at `output`.
 pub fn file_to_stream(
@@ -31,15 +30,15 @@ pub fn file_to_stream(
     options: IpcReadOptions,
 ) -> Result<(), CliError> {
     let read_error = |e: &dyn Display| read_error("file", input, e);
+    let ipc_read_error = |e: IpcError| read_error(&with_command_hint(e));
     let write_error = |e: &dyn Display| write_error("stream", output, e);
 
     let bytes = open_random_access(input).map_err(|e| read_error(&e))?;
-    // The library's error already says when the input looks like a stream.
-    let reader = FileReader::try_new_with_options(bytes, options).map_err(|e| read_error(&e))?;
+    let reader = FileReader::try_new_with_options(bytes, options).map_err(ipc_read_error)?;
     let (target, sink) = Output::create(output).map_err(|e| write_error(&e))?;
     let mut writer = StreamWriter::try_new(sink, reader.schema()).map_err(|e| write_error(&e))?;
     for i in 0..reader.num_record_batches() {
-        let batch = reader.get_batch(i).map_err(|e| read_error(&e))?;
+        let batch = reader.get_batch(i).map_err(ipc_read_error)?;
         writer.write(&batch).map_err(|e| write_error(&e))?;
     }
     let sink = writer.close().map_err(|e| write_error(&e))?;
@@ -55,25 +54,13 @@ pub fn stream_to_file(
     let write_error = |e: &dyn Display| write_error("file", output, e);
 
     let mut source = open_stream(input).map_err(|e| read_error("stream", input, &e))?;
-    // Only a memory-mapped input can be inspected for a hint without consuming it.
-    let looks_like_a_file = source
-        .mapped
-        .as_ref()
-        .is_some_and(|b| b.as_slice().starts_with(FILE_MAGIC));
-    let read_error = |e: &dyn Display| {
-        let hint = if looks_like_a_file {
-            " (the input looks like an Arrow IPC file: use file-to-stream)"
-        } else {
-            ""
-        };
-        read_error("stream", input, &format_args!("{e}{hint}"))
-    };
+    let read_error = |e: IpcError| read_error("stream", input, &with_command_hint(e));
 
-    let mut reader = StreamReader::try_new_with_options(source.stream.as_mut(), options)
-        .map_err(|e| read_error(&e))?;
+    let mut reader =
+        StreamReader::try_new_with_options(source.as_mut(), options).map_err(read_error)?;
     let (target, sink) = Output::create(output).map_err(|e| write_error(&e))?;
     let mut writer = FileWriter::try_new(sink, reader.schema()).map_err(|e| write_error(&e))?;
-    while let Some(batch) = reader.next_batch().map_err(|e| read_error(&e))? {
+    while let Some(batch) = reader.next_batch().map_err(read_error)? {
         writer.write(&batch).map_err(|e| write_error(&e))?;
     }
     let sink = writer.close().map_err(|e| write_error(&e))?;
@@ -91,6 +78,30 @@ fn describe(path: &Path, std_name: &str) -> String {
         std_name.to_owned()
     } else {
         format!("'{}'", path.display())
+    }
+}
+
+/// `e` as the command reports it: when the input is the other IPC format, the library's
+/// hint (open it as a file / stream) gives way to the command that converts it.
+fn with_command_hint(e: IpcError) -> String {
+    match e {
+        IpcError::NotArrowData {
+            location,
+            problem,
+            looks_like: Some(format),
+        } => {
+            let (name, command) = match format {
+                IpcFormat::File => ("file", "file-to-stream"),
+                IpcFormat::Stream => ("stream", "stream-to-file"),
+            };
+            let without_hint = IpcError::NotArrowData {
+                location,
+                problem,
+                looks_like: None,
+            };
+            format!("{without_hint} (the input looks like an Arrow IPC {name}: use {command})")
+        }
+        other => other.to_string(),
     }
 }
 
@@ -125,34 +136,17 @@ fn open_random_access(path: &Path) -> io::Result<Buffer> {
     Ok(Buffer::from_vec(bytes))
 }
 
-/// A stream input, and its bytes when it is a memory-mapped regular file.
-struct StreamInput {
-    stream: Box<dyn InputStream>,
-    mapped: Option<Buffer>,
-}
-
 /// A regular file is memory-mapped (zero-copy); standard input and pipes are read
 /// through a buffer, one message at a time.
-fn open_stream(path: &Path) -> io::Result<StreamInput> {
+fn open_stream(path: &Path) -> io::Result<Box<dyn InputStream>> {
     if is_std(path) {
-        return Ok(StreamInput {
-            stream: Box::new(ReadInputStream::new(BufReader::new(io::stdin()))),
-            mapped: None,
-        });
+        return Ok(Box::new(ReadInputStream::new(BufReader::new(io::stdin()))));
     }
     let file = File::open(path)?;
     if file.metadata()?.is_file() {
-        let map = MemoryMappedFile::from_file(&file)?;
-        let mapped = Some(map.buffer().clone());
-        Ok(StreamInput {
-            stream: Box::new(map),
-            mapped,
-        })
+        Ok(Box::new(MemoryMappedFile::from_file(&file)?))
     } else {
-        Ok(StreamInput {
-            stream: Box::new(ReadInputStream::new(BufReader::new(file))),
-            mapped: None,
-        })
+        Ok(Box::new(ReadInputStream::new(BufReader::new(file))))
     }
 }
 

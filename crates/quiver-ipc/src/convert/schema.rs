@@ -60,7 +60,7 @@ pub(crate) fn schema_from_fb(s: fb::Schema<'_>, loc: &Location) -> Result<IpcSch
         fb::Endianness::Little => false,
         fb::Endianness::Big => true,
         e => {
-            return Err(IpcError::malformed(
+            return Err(IpcError::malformed_metadata(
                 loc.clone(),
                 format!("unknown endianness {}", e.0),
             ));
@@ -76,7 +76,7 @@ pub(crate) fn schema_from_fb(s: fb::Schema<'_>, loc: &Location) -> Result<IpcSch
     };
     // Registered extension types get checked; unknown ones stay plain storage.
     for f in &fields {
-        quiver_array::validate_extension(f).map_err(|e| IpcError::malformed(loc.clone(), e))?;
+        quiver_array::validate_extension(f).map_err(|e| IpcError::malformed_metadata(loc.clone(), e))?;
     }
     let schema = Schema::new(fields).with_metadata(metadata_from_fb(s.custom_metadata()));
     Ok(IpcSchema {
@@ -141,7 +141,7 @@ impl SchemaState {
             let id = d.id();
             match self.dictionaries.get(&id) {
                 Some(existing) if existing.value_type != data_type => {
-                    return Err(IpcError::malformed(
+                    return Err(IpcError::malformed_metadata(
                         loc,
                         format!(
                             "dictionary id {id} is used for {} and for {data_type}",

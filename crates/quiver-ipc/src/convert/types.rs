@@ -13,7 +13,7 @@ fn unit_from_fb(u: fb::TimeUnit, loc: &Location) -> Result<TimeUnit> {
         fb::TimeUnit::MICROSECOND => TimeUnit::Microsecond,
         fb::TimeUnit::NANOSECOND => TimeUnit::Nanosecond,
         other => {
-            return Err(IpcError::malformed(
+            return Err(IpcError::malformed_metadata(
                 loc.clone(),
                 format!("unknown time unit {}", other.0),
             ));
@@ -42,7 +42,7 @@ pub(crate) fn int_from_fb(bit_width: i32, signed: bool, loc: &Location) -> Resul
         (32, false) => DataType::UInt32,
         (64, false) => DataType::UInt64,
         (w, _) => {
-            return Err(IpcError::malformed(
+            return Err(IpcError::malformed_metadata(
                 loc.clone(),
                 format!("integer bit width {w} (must be 8, 16, 32 or 64)"),
             ));
@@ -51,7 +51,7 @@ pub(crate) fn int_from_fb(bit_width: i32, signed: bool, loc: &Location) -> Resul
 }
 
 fn missing(loc: &Location, what: &str) -> IpcError {
-    IpcError::malformed(
+    IpcError::malformed_metadata(
         loc.clone(),
         format!("the type union says {what} but holds no {what} table"),
     )
@@ -60,7 +60,7 @@ fn missing(loc: &Location, what: &str) -> IpcError {
 fn one_child(children: &[Field], what: &str, loc: &Location) -> Result<std::sync::Arc<Field>> {
     match children {
         [c] => Ok(std::sync::Arc::new(c.clone())),
-        _ => Err(IpcError::malformed(
+        _ => Err(IpcError::malformed_metadata(
             loc.clone(),
             format!(
                 "a {what} field needs exactly 1 child, found {}",
@@ -93,7 +93,7 @@ pub(crate) fn type_from_fb(
                 fb::Precision::SINGLE => DataType::Float32,
                 fb::Precision::DOUBLE => DataType::Float64,
                 p => {
-                    return Err(IpcError::malformed(
+                    return Err(IpcError::malformed_metadata(
                         loc.clone(),
                         format!("unknown float precision {}", p.0),
                     ));
@@ -112,10 +112,10 @@ pub(crate) fn type_from_fb(
                 .type__as_decimal()
                 .ok_or_else(|| missing(loc, "Decimal"))?;
             let p = u8::try_from(d.precision()).map_err(|_| {
-                IpcError::malformed(loc.clone(), format!("decimal precision {}", d.precision()))
+                IpcError::malformed_metadata(loc.clone(), format!("decimal precision {}", d.precision()))
             })?;
             let s = i8::try_from(d.scale()).map_err(|_| {
-                IpcError::malformed(loc.clone(), format!("decimal scale {}", d.scale()))
+                IpcError::malformed_metadata(loc.clone(), format!("decimal scale {}", d.scale()))
             })?;
             let (data_type, max_precision) = match d.bitWidth() {
                 32 => (DataType::Decimal32(p, s), 9),
@@ -123,7 +123,7 @@ pub(crate) fn type_from_fb(
                 128 => (DataType::Decimal128(p, s), 38),
                 256 => (DataType::Decimal256(p, s), 76),
                 w => {
-                    return Err(IpcError::malformed(
+                    return Err(IpcError::malformed_metadata(
                         loc.clone(),
                         format!("decimal bit width {w}"),
                     ));
@@ -131,7 +131,7 @@ pub(crate) fn type_from_fb(
             };
             // As Arrow C++: a decimal's digits must fit its width.
             if !(1..=max_precision).contains(&p) {
-                return Err(IpcError::malformed(
+                return Err(IpcError::malformed_metadata(
                     loc.clone(),
                     format!(
                         "{data_type} has precision {p}, outside 1 to {max_precision} for {} bits",
@@ -147,7 +147,7 @@ pub(crate) fn type_from_fb(
                 fb::DateUnit::DAY => DataType::Date32,
                 fb::DateUnit::MILLISECOND => DataType::Date64,
                 u => {
-                    return Err(IpcError::malformed(
+                    return Err(IpcError::malformed_metadata(
                         loc.clone(),
                         format!("unknown date unit {}", u.0),
                     ));
@@ -161,7 +161,7 @@ pub(crate) fn type_from_fb(
                 (TimeUnit::Second | TimeUnit::Millisecond, 32) => DataType::Time32(unit),
                 (TimeUnit::Microsecond | TimeUnit::Nanosecond, 64) => DataType::Time64(unit),
                 (u, w) => {
-                    return Err(IpcError::malformed(
+                    return Err(IpcError::malformed_metadata(
                         loc.clone(),
                         format!("time unit {u:?} with bit width {w}"),
                     ));
@@ -189,7 +189,7 @@ pub(crate) fn type_from_fb(
                 fb::IntervalUnit::DAY_TIME => IntervalUnit::DayTime,
                 fb::IntervalUnit::MONTH_DAY_NANO => IntervalUnit::MonthDayNano,
                 u => {
-                    return Err(IpcError::malformed(
+                    return Err(IpcError::malformed_metadata(
                         loc.clone(),
                         format!("unknown interval unit {}", u.0),
                     ));
@@ -201,7 +201,7 @@ pub(crate) fn type_from_fb(
                 .type__as_fixed_size_binary()
                 .ok_or_else(|| missing(loc, "FixedSizeBinary"))?;
             if f.byteWidth() < 0 {
-                return Err(IpcError::malformed(
+                return Err(IpcError::malformed_metadata(
                     loc.clone(),
                     format!("fixed-size binary width {}", f.byteWidth()),
                 ));
@@ -217,7 +217,7 @@ pub(crate) fn type_from_fb(
                 .type__as_fixed_size_list()
                 .ok_or_else(|| missing(loc, "FixedSizeList"))?;
             if f.listSize() < 0 {
-                return Err(IpcError::malformed(
+                return Err(IpcError::malformed_metadata(
                     loc.clone(),
                     format!("fixed-size list size {}", f.listSize()),
                 ));
@@ -231,7 +231,7 @@ pub(crate) fn type_from_fb(
             match entries.data_type() {
                 DataType::Struct(kv) if kv.len() == 2 => {}
                 other => {
-                    return Err(IpcError::malformed(
+                    return Err(IpcError::malformed_metadata(
                         loc.clone(),
                         format!("a map's child must be a struct of key and value, found {other}"),
                     ));
@@ -247,7 +247,7 @@ pub(crate) fn type_from_fb(
                 fb::UnionMode::Sparse => UnionMode::Sparse,
                 fb::UnionMode::Dense => UnionMode::Dense,
                 m => {
-                    return Err(IpcError::malformed(
+                    return Err(IpcError::malformed_metadata(
                         loc.clone(),
                         format!("unknown union mode {}", m.0),
                     ));
@@ -258,7 +258,7 @@ pub(crate) fn type_from_fb(
                     .iter()
                     .map(|id| {
                         i8::try_from(id).map_err(|_| {
-                            IpcError::malformed(
+                            IpcError::malformed_metadata(
                                 loc.clone(),
                                 format!("union type id {id} does not fit in 8 bits"),
                             )
@@ -268,14 +268,14 @@ pub(crate) fn type_from_fb(
                 None => (0..children.len())
                     .map(|i| {
                         i8::try_from(i).map_err(|_| {
-                            IpcError::malformed(loc.clone(), "too many union children")
+                            IpcError::malformed_metadata(loc.clone(), "too many union children")
                         })
                     })
                     .collect::<Result<_>>()?,
             };
             for (k, id) in type_ids.iter().enumerate() {
                 if *id < 0 || type_ids.iter().take(k).any(|seen| seen == id) {
-                    return Err(IpcError::malformed(
+                    return Err(IpcError::malformed_metadata(
                         loc.clone(),
                         format!(
                             "union type ids must be distinct and not negative, but they are {type_ids:?}"
@@ -284,7 +284,7 @@ pub(crate) fn type_from_fb(
                 }
             }
             if type_ids.len() != children.len() {
-                return Err(IpcError::malformed(
+                return Err(IpcError::malformed_metadata(
                     loc.clone(),
                     format!(
                         "union has {} children but {} type ids",
@@ -302,13 +302,13 @@ pub(crate) fn type_from_fb(
         T::RunEndEncoded => match children.as_slice() {
             [r, v] => DataType::RunEndEncoded(r.clone().into(), v.clone().into()),
             _ => {
-                return Err(IpcError::malformed(
+                return Err(IpcError::malformed_metadata(
                     loc.clone(),
                     format!("run-end encoded needs 2 children, found {}", children.len()),
                 ));
             }
         },
-        T::NONE => return Err(IpcError::malformed(loc.clone(), "field has no type")),
+        T::NONE => return Err(IpcError::malformed_metadata(loc.clone(), "field has no type")),
         other => {
             return Err(IpcError::unsupported(
                 loc.clone(),
@@ -498,5 +498,9 @@ pub(crate) fn type_to_fb<'a>(
         }
         DataType::RunEndEncoded(..) => empty!(T::RunEndEncoded, RunEndEncoded, RunEndEncodedArgs),
         DataType::Dictionary { value, .. } => type_to_fb(fbb, value),
+        // `DataType` is `#[non_exhaustive]`: a type added to quiver-array before this
+        // table knows it is written with no type, which every reader rejects ("field has
+        // no type") rather than misreading.
+        _ => empty!(T::NONE, Null, NullArgs),
     }
 }

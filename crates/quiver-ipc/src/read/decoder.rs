@@ -26,11 +26,11 @@ fn decoder<'a>(
         .compression()
         .map(|c| CompressionCodec::from_fb(c, loc))
         .transpose()?;
-    let empty_nodes = || IpcError::malformed(loc.clone(), "record batch has no field node list");
+    let empty_nodes = || IpcError::malformed_metadata(loc.clone(), "record batch has no field node list");
     let nodes = rb.nodes().ok_or_else(empty_nodes)?;
     let buffers = rb
         .buffers()
-        .ok_or_else(|| IpcError::malformed(loc.clone(), "record batch has no buffer list"))?;
+        .ok_or_else(|| IpcError::malformed_metadata(loc.clone(), "record batch has no buffer list"))?;
     Ok(BatchDecoder {
         body,
         plan: None,
@@ -66,10 +66,10 @@ pub(crate) fn decode_record_batch(
 ) -> Result<RecordBatch> {
     let m = msg.message();
     let rb = m.header_as_record_batch().ok_or_else(|| {
-        IpcError::malformed(loc.clone(), "message says record batch but holds none")
+        IpcError::malformed_metadata(loc.clone(), "message says record batch but holds none")
     })?;
     let rows = usize::try_from(rb.length()).map_err(|_| {
-        IpcError::malformed(loc.clone(), format!("negative row count {}", rb.length()))
+        IpcError::malformed_metadata(loc.clone(), format!("negative row count {}", rb.length()))
     })?;
     let mut dec = decoder(rb, body, msg, schema, dictionaries, options, loc)?;
     let fields = schema.schema.fields();
@@ -112,7 +112,7 @@ pub(crate) fn plan_record_batch(
 ) -> Result<Vec<(usize, usize)>> {
     let m = msg.message();
     let rb = m.header_as_record_batch().ok_or_else(|| {
-        IpcError::malformed(loc.clone(), "message says record batch but holds none")
+        IpcError::malformed_metadata(loc.clone(), "message says record batch but holds none")
     })?;
     let body = Body::Ranges {
         len: body_length,
@@ -144,7 +144,7 @@ pub(crate) fn decode_dictionary(
 ) -> Result<()> {
     let m = msg.message();
     let db = m.header_as_dictionary_batch().ok_or_else(|| {
-        IpcError::malformed(loc.clone(), "message says dictionary batch but holds none")
+        IpcError::malformed_metadata(loc.clone(), "message says dictionary batch but holds none")
     })?;
     let id = db.id();
     let field = schema.dictionaries.get(&id).ok_or_else(|| {
@@ -154,7 +154,7 @@ pub(crate) fn decode_dictionary(
         )
     })?;
     let rb = db.data().ok_or_else(|| {
-        IpcError::malformed(loc.clone(), format!("dictionary batch {id} has no data"))
+        IpcError::malformed_metadata(loc.clone(), format!("dictionary batch {id} has no data"))
     })?;
     let values_field = Field::new("", field.value_type.clone(), true);
     let array = {

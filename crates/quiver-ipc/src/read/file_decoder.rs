@@ -6,7 +6,7 @@ use quiver_array::{RecordBatch, SchemaRef};
 use quiver_buffer::{Buffer, RandomAccessFile};
 
 use crate::convert::schema::{metadata_from_fb, schema_from_fb};
-use crate::error::{IpcError, Location, Result};
+use crate::error::{IpcError, IpcFormat, Location, Result};
 use crate::fb;
 use crate::framing::{CONTINUATION, MAGIC};
 use crate::options::{IpcReadOptions, Selection};
@@ -133,20 +133,20 @@ impl FileDecoder {
             });
         }
         if file_size < MIN_FILE_SIZE {
-            return Err(IpcError::malformed(
-                loc,
-                format!("{file_size} bytes is too small to be an Arrow file"),
-            ));
+            let problem = format!("{file_size} bytes is too small to be an Arrow file");
+            return Err(if leading {
+                IpcError::malformed(loc, problem)
+            } else {
+                IpcError::not_arrow_data(loc, problem, None)
+            });
         }
         if !leading {
-            let hint = if head.get(..4) == Some(&CONTINUATION.to_le_bytes()[..]) {
-                " (it starts like an Arrow IPC stream: open it as a stream)"
-            } else {
-                ""
-            };
-            return Err(IpcError::malformed(
+            let looks_like = (head.get(..4) == Some(&CONTINUATION.to_le_bytes()[..]))
+                .then_some(IpcFormat::Stream);
+            return Err(IpcError::not_arrow_data(
                 loc,
-                format!("not an Arrow file: the ARROW1 magic is missing at the start{hint}"),
+                "not an Arrow file: the ARROW1 magic is missing at the start",
+                looks_like,
             ));
         }
         let footer_len = i32::from_le_bytes(read4(tail, 0).unwrap_or_default());
@@ -186,12 +186,12 @@ impl FileDecoder {
         )?;
         let fb_schema = fb_footer
             .schema()
-            .ok_or_else(|| IpcError::malformed(loc.clone(), "the footer has no schema"))?;
+            .ok_or_else(|| IpcError::malformed_metadata(loc.clone(), "the footer has no schema"))?;
         let messages = MessageDecoder::for_file(schema_from_fb(fb_schema, &loc)?, options)?;
         let output = messages
             .schema()
             .cloned()
-            .ok_or_else(|| IpcError::malformed(loc.clone(), "the footer has no schema"))?;
+            .ok_or_else(|| IpcError::malformed_metadata(loc.clone(), "the footer has no schema"))?;
         let blocks =
             |v: Option<flatbuffers::Vector<'_, fb::Block>>, what: &str| -> Result<Vec<Block>> {
                 v.map(|v| {
@@ -440,7 +440,9 @@ impl FileDecoder {
 }
 
 fn block_from_fb(b: &fb::Block, footer_start: u64, what: &str, loc: &Location) -> Result<Block> {
-    let bad = |detail: String| IpcError::malformed(loc.clone(), format!("{what} block: {detail}"));
+    let bad = |detail: String| {
+        IpcError::malformed_metadata(loc.clone(), format!("{what} block: {detail}"))
+    };
     let offset =
         u64::try_from(b.offset()).map_err(|_| bad(format!("negative offset {}", b.offset())))?;
     let metadata_length = usize::try_from(b.metaDataLength())

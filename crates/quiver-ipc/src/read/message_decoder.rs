@@ -283,7 +283,7 @@ impl MessageDecoder {
             (fb::MessageHeader::Schema, None) => {
                 let m = msg.message();
                 let s = m.header_as_schema().ok_or_else(|| {
-                    IpcError::malformed(loc.clone(), "message says schema but holds none")
+                    IpcError::malformed_metadata(loc.clone(), "message says schema but holds none")
                 })?;
                 let ipc = schema_from_fb(s, &loc)?;
                 Ok(DecodedMessage::Schema(self.set_schema(ipc)?))
@@ -328,7 +328,7 @@ impl MessageDecoder {
             (fb::MessageHeader::Tensor | fb::MessageHeader::SparseTensor, _) => Err(
                 IpcError::unsupported(loc, "a tensor message inside a record batch stream"),
             ),
-            (other, _) => Err(IpcError::malformed(
+            (other, _) => Err(IpcError::malformed_metadata(
                 loc,
                 format!("unknown message type {}", other.0),
             )),

@@ -4,14 +4,16 @@
 use quiver_array::{RecordBatch, SchemaRef};
 use quiver_buffer::{Buffer, MutableBuffer};
 
-use crate::error::{IpcError, Location, Result};
+use crate::error::{IpcError, IpcFormat, Location, Result};
 use crate::framing::{CONTINUATION, MAGIC};
 use crate::options::IpcReadOptions;
 use crate::read::array::Body;
 use crate::read::message_decoder::{DecodedMessage, Message, MessageDecoder};
 
-/// What a call to [`StreamDecoder::decode`] produced.
+/// What a call to [`StreamDecoder::decode`] produced. More kinds of message may be
+/// reported in future, so matches need a `_` arm.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Decoded {
     /// The stream's schema (always the first message).
     Schema(SchemaRef),
@@ -287,15 +289,21 @@ impl StreamDecoder {
             ..Location::default()
         };
         let [a, b, c, d] = self.prefix;
-        let why = if self.prefix == MAGIC[..4] {
-            "it starts with the ARROW1 magic of the file format (open it as a file)".to_string()
+        let (why, looks_like) = if self.prefix == MAGIC[..4] {
+            (
+                "it starts with the ARROW1 magic of the file format".to_string(),
+                Some(IpcFormat::File),
+            )
         } else {
-            format!(
-                "its first 4 bytes ({a:02x} {b:02x} {c:02x} {d:02x}) are neither the \
-                 continuation marker (ff ff ff ff) nor a plausible metadata length"
+            (
+                format!(
+                    "its first 4 bytes ({a:02x} {b:02x} {c:02x} {d:02x}) are neither the \
+                     continuation marker (ff ff ff ff) nor a plausible metadata length"
+                ),
+                None,
             )
         };
-        IpcError::malformed(loc, format!("not an Arrow IPC stream: {why}"))
+        IpcError::not_arrow_data(loc, format!("not an Arrow IPC stream: {why}"), looks_like)
     }
 
     fn on_chunk(&mut self, chunk: Buffer) -> Result<Option<Decoded>> {

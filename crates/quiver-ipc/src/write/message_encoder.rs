@@ -299,9 +299,7 @@ impl MessageEncoder {
     /// their checks. Nothing is encoded and the dictionary state is untouched.
     pub fn check_batch(&self, batch: &RecordBatch) -> Result<()> {
         if let Some(diff) = batch.schema().first_difference(&self.schema) {
-            return Err(IpcError::Usage(format!(
-                "the batch does not match the writer's schema: {diff}"
-            )));
+            return Err(IpcError::SchemaMismatch { difference: diff });
         }
         // Arrays are checked when they are built; only those built through the `unsafe`
         // unchecked paths are checked here, so a writer never emits a file no reader
