@@ -226,6 +226,15 @@ impl Deref for MemoryPoolRef {
     }
 }
 
+/// Two handles are equal when they name the same pool (see [`MemoryPoolRef::ptr_eq`]).
+impl PartialEq for MemoryPoolRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.ptr_eq(other)
+    }
+}
+
+impl Eq for MemoryPoolRef {}
+
 impl Default for MemoryPoolRef {
     fn default() -> Self {
         MemoryPoolRef(PoolHandle::Static(&DEFAULT_POOL))

@@ -190,7 +190,7 @@ impl FileDecoder {
         let fb_schema = fb_footer
             .schema()
             .ok_or_else(|| IpcError::malformed(loc.clone(), "the footer has no schema"))?;
-        let schema = schema_from_fb(fb_schema, &loc)?;
+        let schema = schema_from_fb(fb_schema, options.extension_registry(), &loc)?;
         let projection = options.resolve_projection(&schema.schema)?;
         let output = project_schema(&schema.schema, projection.as_deref());
         let blocks =
@@ -432,7 +432,7 @@ impl FileDecoder {
             ..Location::default()
         };
         let meta = source
-            .read_at(block.offset, block.metadata_length)
+            .read_at_in(block.offset, block.metadata_length, self.options.memory_pool())
             .map_err(|e| {
                 IpcError::io(format!("reading the metadata at byte {}", block.offset), e)
             })?;
@@ -460,7 +460,11 @@ impl FileDecoder {
         let mut parts = Vec::with_capacity(merged.len());
         for (s, e) in merged {
             let bytes = source
-                .read_at(body_start.saturating_add(s as u64), e.saturating_sub(s))
+                .read_at_in(
+                    body_start.saturating_add(s as u64),
+                    e.saturating_sub(s),
+                    self.options.memory_pool(),
+                )
                 .map_err(|err| {
                     IpcError::io(format!("reading body bytes {s}..{e} of batch {index}"), err)
                 })?;

@@ -210,7 +210,7 @@ impl StreamDecoder {
                     }
                 }
                 State::Metadata(_) | State::Body(_) => {
-                    let Some(chunk) = self.take(input) else {
+                    let Some(chunk) = self.take(input)? else {
                         return Ok(None);
                     };
                     if let Some(event) = self.on_chunk(chunk)? {
@@ -227,26 +227,41 @@ impl StreamDecoder {
     }
 
     /// The bytes for the current state, once all of them are available.
-    fn take(&mut self, input: &mut Buffer) -> Option<Buffer> {
+    /// Partial messages are gathered in the pool of the options.
+    fn take(&mut self, input: &mut Buffer) -> Result<Option<Buffer>> {
         let need = self.needed();
         if self.partial.is_none() && input.len() >= need {
             let chunk = input.slice(0, need);
             self.advance_input(input, need);
-            return Some(chunk);
+            return Ok(Some(chunk));
         }
         let take = need.min(input.len());
         if take == 0 {
-            return None;
+            return Ok(None);
         }
-        let partial = self
-            .partial
-            .get_or_insert_with(|| MutableBuffer::with_capacity(need.min(1 << 20)));
+        let refused = |e| IpcError::memory("gathering a partial message", e);
+        let partial = match &mut self.partial {
+            Some(p) => p,
+            empty => empty.insert(
+                MutableBuffer::try_with_capacity_in(
+                    need.min(1 << 20),
+                    self.options.memory_pool(),
+                )
+                .map_err(refused)?,
+            ),
+        };
+        partial.try_reserve(take).map_err(refused)?;
         partial.extend_from_slice(input.get(..take).unwrap_or_default());
         self.advance_input(input, take);
         if take < need {
-            return None;
+            return Ok(None);
         }
-        self.partial.take().map(MutableBuffer::freeze)
+        Ok(self.partial.take().map(MutableBuffer::freeze))
+    }
+
+    /// The options the decoder was made with.
+    pub(crate) fn options(&self) -> &IpcReadOptions {
+        &self.options
     }
 
     fn message_len(&self, v: i32) -> Result<usize> {
@@ -330,7 +345,7 @@ impl StreamDecoder {
                 let s = m.header_as_schema().ok_or_else(|| {
                     IpcError::malformed(loc.clone(), "message says schema but holds none")
                 })?;
-                let ipc = schema_from_fb(s, &loc)?;
+                let ipc = schema_from_fb(s, self.options.extension_registry(), &loc)?;
                 let projection = self.options.resolve_projection(&ipc.schema)?;
                 let output = project_schema(&ipc.schema, projection.as_deref());
                 self.projection = projection;
