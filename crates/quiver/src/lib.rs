@@ -95,9 +95,9 @@
 pub use quiver_array::*;
 pub use quiver_buffer::{
     ALIGNMENT, Bitmap, BitmapBuilder, Buffer, BufferError, BufferOutputStream, BufferReader,
-    InputStream, MemoryMappedFile, MemoryPool, MutableBuffer, NativeType, OsFile, RandomAccessFile,
-    ReadInputStream, ScalarBuffer, SystemMemoryPool, default_memory_pool, f16, i256, memory_map,
-    total_allocated_bytes,
+    InputStream, MemoryMappedFile, MemoryPool, MemoryPoolRef, MutableBuffer, NativeType, OsFile,
+    ProxyMemoryPool, RandomAccessFile, ReadInputStream, ScalarBuffer, SystemMemoryPool,
+    default_memory_pool, f16, i256, memory_map, total_allocated_bytes,
 };
 
 pub mod ipc;
