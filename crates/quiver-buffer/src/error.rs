@@ -9,8 +9,9 @@ pub enum BufferError {
         /// Bytes asked for.
         requested: usize,
     },
-    /// A pool with a byte limit (see [`ProxyMemoryPool::with_limit`](crate::ProxyMemoryPool::with_limit))
-    /// refused an allocation that would bring it over the limit.
+    /// A pool with a byte limit (see
+    /// [`ProxyMemoryPool::with_limit`](crate::ProxyMemoryPool::with_limit)) refused an
+    /// allocation that would bring it over the limit.
     #[error(
         "memory pool limit exceeded: {requested} more bytes would bring the pool over its limit of {limit} bytes ({allocated} are in use); raise the limit or read less at once"
     )]

@@ -8,8 +8,9 @@ use crate::error::BufferError;
 use crate::native::{NativeType, as_bytes};
 use crate::pool::MemoryPoolRef;
 
-/// Growable bytes allocated from a [`MemoryPool`]; [`freeze`](MutableBuffer::freeze) turns
-/// them into an immutable [`Buffer`] without copying.
+/// Growable bytes allocated from a [`MemoryPool`](crate::MemoryPool);
+/// [`freeze`](MutableBuffer::freeze) turns them into an immutable [`Buffer`] without
+/// copying.
 ///
 /// Capacity is always kept zero-filled, so the whole capacity may be handed out as an
 /// initialised `&mut [u8]` (see [`spare_capacity_mut`](MutableBuffer::spare_capacity_mut)).

@@ -177,8 +177,9 @@ pub fn default_memory_pool() -> &'static dyn MemoryPool {
 
 /// A handle on a [`MemoryPool`], as buffers, readers and writers hold it: either a
 /// `&'static` pool (the default pool, or a `static` of your own), which costs nothing
-/// to copy, or a shared [`Arc`] pool (for example a per-request [`ProxyMemoryPool`]),
-/// which every buffer allocated from it keeps alive until the buffer is freed.
+/// to copy, or a shared [`Arc`] pool (for example a per-request
+/// [`ProxyMemoryPool`](crate::ProxyMemoryPool)), which every buffer allocated from it
+/// keeps alive until the buffer is freed.
 ///
 /// It dereferences to the pool, and converts from `&'static` pools and from `Arc`s of
 /// pools, so functions taking `impl Into<MemoryPoolRef>` accept all of them. The
