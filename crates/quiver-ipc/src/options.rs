@@ -296,6 +296,10 @@ impl IpcReadOptions {
     /// allocation the pool refuses fails the read with
     /// [`IpcError::Memory`](crate::IpcError::Memory). Options compare pools by identity.
     ///
+    /// Not yet covered: concatenating a delta dictionary onto its dictionary, the small
+    /// fix-ups array validation makes (an offsets buffer for an empty array written
+    /// without one), and tensor reads still use the default pool.
+    ///
     /// ```
     /// use std::sync::Arc;
     /// use quiver_buffer::{MemoryPoolRef, ProxyMemoryPool};
