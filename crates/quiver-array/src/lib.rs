@@ -52,9 +52,9 @@ pub use display::format_value;
 pub use equal::{range_equal, slot_equal};
 pub use error::{ArrayError, Result};
 pub use extension::{
-    CANONICAL_EXTENSION_NAMES, EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY, ExtensionType,
-    canonical_extension_type, extension_type, register_extension_type, unregister_extension_type,
-    validate_extension,
+    CANONICAL_EXTENSION_NAMES, EXTENSION_METADATA_KEY, EXTENSION_NAME_KEY, ExtensionRegistry,
+    ExtensionType, canonical_extension_type, extension_type, register_extension_type,
+    unregister_extension_type, validate_extension,
 };
 pub use field::{Field, Metadata};
 pub use layout::{BufferSpec, Layout, layout};

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::error::BufferError;
 use crate::native::{NativeType, as_bytes};
-use crate::pool::MemoryPool;
+use crate::pool::MemoryPoolRef;
 
 /// Who frees the memory behind a [`Buffer`].
 enum Owner {
@@ -15,7 +15,7 @@ enum Owner {
     Pool {
         ptr: NonNull<u8>,
         capacity: usize,
-        pool: &'static dyn MemoryPool,
+        pool: MemoryPoolRef,
     },
     /// Memory someone else owns (a memory map, a `Vec`, static bytes); kept alive by
     /// holding the owner, never counted by a pool.
@@ -119,7 +119,7 @@ impl Buffer {
         ptr: NonNull<u8>,
         len: usize,
         capacity: usize,
-        pool: &'static dyn MemoryPool,
+        pool: MemoryPoolRef,
     ) -> Self {
         Self {
             ptr,

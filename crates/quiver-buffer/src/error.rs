@@ -12,6 +12,20 @@ pub enum BufferError {
         /// Bytes asked for.
         requested: usize,
     },
+    /// A pool with a byte limit (see
+    /// [`ProxyMemoryPool::with_limit`](crate::ProxyMemoryPool::with_limit)) refused an
+    /// allocation that would bring it over the limit.
+    #[error(
+        "memory pool limit exceeded: {requested} more bytes would bring the pool over its limit of {limit} bytes ({allocated} are in use); raise the limit or read less at once"
+    )]
+    PoolLimitExceeded {
+        /// Bytes asked for.
+        requested: usize,
+        /// Bytes the pool held when it refused.
+        allocated: usize,
+        /// The pool's limit.
+        limit: usize,
+    },
     /// The size does not form a valid allocation (it overflows `isize`).
     #[error("allocation of {requested} bytes is too large for this platform")]
     AllocationTooLarge {

@@ -17,6 +17,7 @@ pub mod io;
 mod mutable;
 mod native;
 mod pool;
+mod proxy;
 mod scalar;
 mod wide;
 
@@ -30,7 +31,9 @@ pub use io::{
 pub use mutable::MutableBuffer;
 pub use native::{NativeType, as_bytes, f16};
 pub use pool::{
-    ALIGNMENT, MemoryPool, SystemMemoryPool, default_memory_pool, total_allocated_bytes,
+    ALIGNMENT, MemoryPool, MemoryPoolRef, SystemMemoryPool, default_memory_pool,
+    total_allocated_bytes,
 };
+pub use proxy::ProxyMemoryPool;
 pub use scalar::ScalarBuffer;
 pub use wide::i256;

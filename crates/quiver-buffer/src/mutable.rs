@@ -6,10 +6,11 @@ use std::ptr::NonNull;
 use crate::buffer::Buffer;
 use crate::error::BufferError;
 use crate::native::{NativeType, as_bytes};
-use crate::pool::{MemoryPool, default_memory_pool};
+use crate::pool::MemoryPoolRef;
 
-/// Growable bytes allocated from a [`MemoryPool`]; [`freeze`](MutableBuffer::freeze) turns
-/// them into an immutable [`Buffer`] without copying.
+/// Growable bytes allocated from a [`MemoryPool`](crate::MemoryPool);
+/// [`freeze`](MutableBuffer::freeze) turns them into an immutable [`Buffer`] without
+/// copying.
 ///
 /// Capacity is always kept zero-filled, so the whole capacity may be handed out as an
 /// initialised `&mut [u8]` (see [`spare_capacity_mut`](MutableBuffer::spare_capacity_mut)).
@@ -28,7 +29,7 @@ pub struct MutableBuffer {
     ptr: NonNull<u8>,
     len: usize,
     capacity: usize,
-    pool: &'static dyn MemoryPool,
+    pool: MemoryPoolRef,
 }
 
 // SAFETY: `MutableBuffer` uniquely owns its allocation; the pool is `Sync`.
@@ -48,18 +49,30 @@ impl MutableBuffer {
     /// If the allocator fails; use [`try_with_capacity_in`](MutableBuffer::try_with_capacity_in)
     /// for sizes that come from input.
     pub fn with_capacity(capacity: usize) -> Self {
-        match Self::try_with_capacity_in(capacity, default_memory_pool()) {
+        match Self::try_with_capacity_in(capacity, MemoryPoolRef::default()) {
             Ok(m) => m,
             Err(e) => panic!("MutableBuffer::with_capacity: {e}"),
         }
     }
 
-    /// An empty buffer with room for `capacity` bytes from `pool`, or an error if the
-    /// allocation fails.
+    /// An empty buffer with room for `capacity` bytes (rounded up to a multiple of 64)
+    /// from `pool`, or an error if the allocation fails. The buffer, and every
+    /// [`Buffer`] frozen from it, gives the memory back to `pool` when dropped (and keeps
+    /// a shared pool alive until then); growing it allocates from `pool` too.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use quiver_buffer::{MemoryPool, MutableBuffer, ProxyMemoryPool, default_memory_pool};
+    /// let pool = Arc::new(ProxyMemoryPool::new(default_memory_pool()));
+    /// let mut m = MutableBuffer::try_with_capacity_in(10, Arc::clone(&pool)).unwrap();
+    /// m.extend_from_slice(&[1u8; 100]);
+    /// assert_eq!(pool.bytes_allocated(), 128);
+    /// ```
     pub fn try_with_capacity_in(
         capacity: usize,
-        pool: &'static dyn MemoryPool,
+        pool: impl Into<MemoryPoolRef>,
     ) -> Result<Self, BufferError> {
+        let pool = pool.into();
         let capacity = round_capacity(capacity)?;
         let ptr = pool.allocate_zeroed(capacity)?;
         Ok(Self {
@@ -79,9 +92,22 @@ impl MutableBuffer {
 
     /// A buffer of `len` zero bytes, or an error if the allocation fails.
     pub fn try_from_len_zeroed(len: usize) -> Result<Self, BufferError> {
-        let mut m = Self::try_with_capacity_in(len, default_memory_pool())?;
+        Self::try_from_len_zeroed_in(len, MemoryPoolRef::default())
+    }
+
+    /// A buffer of `len` zero bytes from `pool`, or an error if the allocation fails.
+    pub fn try_from_len_zeroed_in(
+        len: usize,
+        pool: impl Into<MemoryPoolRef>,
+    ) -> Result<Self, BufferError> {
+        let mut m = Self::try_with_capacity_in(len, pool)?;
         m.len = len;
         Ok(m)
+    }
+
+    /// The pool this buffer allocates from.
+    pub fn memory_pool(&self) -> &MemoryPoolRef {
+        &self.pool
     }
 
     /// Bytes in use.
@@ -246,7 +272,10 @@ impl MutableBuffer {
     /// Freezes into an immutable [`Buffer`] without copying.
     pub fn freeze(self) -> Buffer {
         let this = std::mem::ManuallyDrop::new(self);
-        Buffer::from_pool(this.ptr, this.len, this.capacity, this.pool)
+        // SAFETY: `this` is never dropped, and is not used after this line except for
+        // its `Copy` fields, so the pool handle is moved out exactly once.
+        let pool = unsafe { std::ptr::read(&this.pool) };
+        Buffer::from_pool(this.ptr, this.len, this.capacity, pool)
     }
 
     /// Views the bytes as values of `T` (the allocation is 64-byte aligned, so only the
@@ -314,7 +343,7 @@ impl<T: NativeType> FromIterator<T> for MutableBuffer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pool::SystemMemoryPool;
+    use crate::pool::{MemoryPool, SystemMemoryPool};
 
     #[test]
     fn counts_bytes_in_its_pool() {
@@ -359,7 +388,8 @@ mod tests {
     #[test]
     fn huge_requests_fail_cleanly() {
         assert!(
-            MutableBuffer::try_with_capacity_in(usize::MAX - 10, default_memory_pool()).is_err()
+            MutableBuffer::try_with_capacity_in(usize::MAX - 10, crate::default_memory_pool())
+                .is_err()
         );
         assert!(MutableBuffer::try_from_len_zeroed(isize::MAX as usize).is_err());
     }

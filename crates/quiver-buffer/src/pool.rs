@@ -2,8 +2,10 @@
 //! live right now.
 
 use std::alloc::Layout;
-use std::fmt::Debug;
+use std::fmt::{self, Debug};
+use std::ops::Deref;
 use std::ptr::NonNull;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::BufferError;
@@ -171,6 +173,117 @@ static DEFAULT_POOL: SystemMemoryPool = SystemMemoryPool::new();
 /// ```
 pub fn default_memory_pool() -> &'static dyn MemoryPool {
     &DEFAULT_POOL
+}
+
+/// A handle on a [`MemoryPool`], as buffers, readers and writers hold it: either a
+/// `&'static` pool (the default pool, or a `static` of your own), which costs nothing
+/// to copy, or a shared [`Arc`] pool (for example a per-request
+/// [`ProxyMemoryPool`](crate::ProxyMemoryPool)), which every buffer allocated from it
+/// keeps alive until the buffer is freed.
+///
+/// It dereferences to the pool, and converts from `&'static` pools and from `Arc`s of
+/// pools, so functions taking `impl Into<MemoryPoolRef>` accept all of them. The
+/// [`Default`] is the [`default_memory_pool`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use quiver_buffer::{MemoryPool, MemoryPoolRef, MutableBuffer, ProxyMemoryPool};
+/// let request = Arc::new(ProxyMemoryPool::new(MemoryPoolRef::default()));
+/// let pool = MemoryPoolRef::from(Arc::clone(&request));
+/// let buf = MutableBuffer::try_with_capacity_in(100, pool.clone()).unwrap();
+/// assert_eq!(pool.bytes_allocated(), 128); // capacity is rounded up to 64 bytes
+/// assert!(pool.ptr_eq(&MemoryPoolRef::from(request.clone())));
+/// assert!(!pool.ptr_eq(&MemoryPoolRef::default()));
+/// drop(buf);
+/// assert_eq!(request.bytes_allocated(), 0);
+/// ```
+#[derive(Clone)]
+pub struct MemoryPoolRef(PoolHandle);
+
+#[derive(Clone)]
+enum PoolHandle {
+    Static(&'static dyn MemoryPool),
+    Shared(Arc<dyn MemoryPool>),
+}
+
+impl MemoryPoolRef {
+    /// Whether both handles name the same pool (compares addresses, not counters).
+    pub fn ptr_eq(&self, other: &MemoryPoolRef) -> bool {
+        std::ptr::addr_eq(
+            &**self as *const dyn MemoryPool,
+            &**other as *const dyn MemoryPool,
+        )
+    }
+}
+
+impl Deref for MemoryPoolRef {
+    type Target = dyn MemoryPool;
+    #[inline]
+    fn deref(&self) -> &(dyn MemoryPool + 'static) {
+        match &self.0 {
+            PoolHandle::Static(p) => *p,
+            PoolHandle::Shared(p) => &**p,
+        }
+    }
+}
+
+/// Two handles are equal when they name the same pool (see [`MemoryPoolRef::ptr_eq`]).
+impl PartialEq for MemoryPoolRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.ptr_eq(other)
+    }
+}
+
+impl Eq for MemoryPoolRef {}
+
+impl Default for MemoryPoolRef {
+    fn default() -> Self {
+        MemoryPoolRef(PoolHandle::Static(&DEFAULT_POOL))
+    }
+}
+
+impl Debug for MemoryPoolRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.0 {
+            PoolHandle::Static(_) => "static",
+            PoolHandle::Shared(_) => "shared",
+        };
+        f.debug_struct("MemoryPoolRef")
+            .field("kind", &kind)
+            .field("backend", &self.backend_name())
+            .field("bytes_allocated", &self.bytes_allocated())
+            .finish()
+    }
+}
+
+impl From<&'static dyn MemoryPool> for MemoryPoolRef {
+    fn from(pool: &'static dyn MemoryPool) -> Self {
+        MemoryPoolRef(PoolHandle::Static(pool))
+    }
+}
+
+impl<P: MemoryPool + 'static> From<&'static P> for MemoryPoolRef {
+    fn from(pool: &'static P) -> Self {
+        MemoryPoolRef(PoolHandle::Static(pool))
+    }
+}
+
+impl From<Arc<dyn MemoryPool>> for MemoryPoolRef {
+    fn from(pool: Arc<dyn MemoryPool>) -> Self {
+        MemoryPoolRef(PoolHandle::Shared(pool))
+    }
+}
+
+impl<P: MemoryPool + 'static> From<Arc<P>> for MemoryPoolRef {
+    fn from(pool: Arc<P>) -> Self {
+        MemoryPoolRef(PoolHandle::Shared(pool))
+    }
+}
+
+impl From<&MemoryPoolRef> for MemoryPoolRef {
+    fn from(pool: &MemoryPoolRef) -> Self {
+        pool.clone()
+    }
 }
 
 /// Bytes currently allocated from the default pool, like `pyarrow.total_allocated_bytes()`.

@@ -1,6 +1,6 @@
 //! Body compression: one codec per message, each buffer compressed on its own.
 
-use quiver_buffer::{Buffer, MutableBuffer};
+use quiver_buffer::{Buffer, MemoryPoolRef, MutableBuffer};
 
 use crate::error::{IpcError, Location, Result};
 use crate::fb;
@@ -34,8 +34,14 @@ impl CompressionCodec {
     }
 
     /// Decompresses one stored buffer: empty, or an `i64` uncompressed length (`-1` =
-    /// stored raw) followed by the payload.
-    pub(crate) fn decompress(self, stored: &Buffer, max: usize, loc: &Location) -> Result<Buffer> {
+    /// stored raw) followed by the payload. The output is allocated from `pool`.
+    pub(crate) fn decompress(
+        self,
+        stored: &Buffer,
+        max: usize,
+        pool: &MemoryPoolRef,
+        loc: &Location,
+    ) -> Result<Buffer> {
         if stored.is_empty() {
             return Ok(stored.clone());
         }
@@ -72,13 +78,11 @@ impl CompressionCodec {
         if len > EAGER_LIMIT {
             // A large declared size is not trusted for the allocation: memory grows only
             // as decompressed bytes actually arrive.
-            return self.decompress_streaming(&payload, len, loc);
+            return self.decompress_streaming(&payload, len, pool, loc);
         }
-        let mut out =
-            MutableBuffer::try_from_len_zeroed(len).map_err(|e| IpcError::LimitExceeded {
-                location: Box::new(loc.clone()),
-                what: format!("cannot allocate {len} bytes for decompression: {e}"),
-            })?;
+        let mut out = MutableBuffer::try_from_len_zeroed_in(len, pool).map_err(|e| {
+            IpcError::memory(format!("decompressing {len} bytes at {loc}"), e)
+        })?;
         let written = match self {
             Self::Lz4Frame => lz4_decompress(&payload, out.as_mut_slice(), loc)?,
             Self::Zstd => zstd_decompress(&payload, out.as_mut_slice(), loc)?,
@@ -97,9 +101,24 @@ impl CompressionCodec {
 const EAGER_LIMIT: usize = 16 << 20;
 
 impl CompressionCodec {
-    fn decompress_streaming(self, payload: &[u8], len: usize, loc: &Location) -> Result<Buffer> {
+    fn decompress_streaming(
+        self,
+        payload: &[u8],
+        len: usize,
+        pool: &MemoryPoolRef,
+        loc: &Location,
+    ) -> Result<Buffer> {
         use std::io::Read;
         let corrupt = |e: std::io::Error| {
+            if let Some(refused) = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<quiver_buffer::BufferError>())
+            {
+                return IpcError::memory(
+                    format!("decompressing {len} bytes at {loc}"),
+                    refused.clone(),
+                );
+            }
             IpcError::malformed(loc.clone(), format!("corrupt compressed buffer: {e}"))
         };
         let mut reader: Box<dyn Read + '_> = match self {
@@ -117,7 +136,7 @@ impl CompressionCodec {
                 ));
             }
         };
-        let out = quiver_buffer::io::read_to_buffer(&mut reader, len).map_err(corrupt)?;
+        let out = quiver_buffer::io::read_to_buffer_in(&mut reader, len, pool).map_err(corrupt)?;
         let mut probe = [0u8; 1];
         let extra = reader.read(&mut probe).map_err(corrupt)?;
         if out.len() != len || extra != 0 {
@@ -142,8 +161,13 @@ impl CompressionCodec {
 
     /// The stored form of one buffer: empty stays empty; otherwise the `i64`
     /// uncompressed length and the compressed bytes, or `-1` and the raw bytes when
-    /// compression does not help.
-    pub(crate) fn compress(self, raw: &Buffer, level: Option<i32>) -> Result<Buffer, IpcError> {
+    /// compression does not help. The stored form is allocated from `pool`.
+    pub(crate) fn compress(
+        self,
+        raw: &Buffer,
+        level: Option<i32>,
+        pool: &MemoryPoolRef,
+    ) -> Result<Buffer, IpcError> {
         if raw.is_empty() {
             return Ok(raw.clone());
         }
@@ -151,8 +175,11 @@ impl CompressionCodec {
             Self::Lz4Frame => lz4_compress(raw)?,
             Self::Zstd => zstd_compress(raw, level.unwrap_or(3))?,
         };
-        let mut out =
-            MutableBuffer::with_capacity(compressed.len().min(raw.len()).saturating_add(8));
+        let capacity = compressed.len().min(raw.len()).saturating_add(8);
+        // The capacity holds everything pushed below, so nothing grows (or panics) later.
+        let mut out = MutableBuffer::try_with_capacity_in(capacity, pool).map_err(|e| {
+            IpcError::memory(format!("compressing a buffer of {} bytes", raw.len()), e)
+        })?;
         if compressed.len() < raw.len() {
             out.push(raw.len() as i64);
             out.extend_from_slice(&compressed);

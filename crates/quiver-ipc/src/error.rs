@@ -3,6 +3,7 @@
 use std::fmt;
 
 use quiver_array::ArrayError;
+use quiver_buffer::BufferError;
 
 pub use crate::error_kind::ErrorKind;
 
@@ -170,6 +171,16 @@ pub enum IpcError {
         /// Which limit, and by how much.
         what: String,
     },
+    /// A memory pool refused an allocation: the system is out of memory, or the pool of
+    /// the read or write options reached its limit
+    /// ([`BufferError::PoolLimitExceeded`]).
+    #[error("cannot allocate memory while {context}: {source}")]
+    Memory {
+        /// What was being done.
+        context: String,
+        /// The pool's refusal.
+        source: BufferError,
+    },
     /// A batch handed to a writer does not match the writer's schema.
     #[error("the batch does not match the writer's schema: {difference}")]
     SchemaMismatch {
@@ -191,8 +202,24 @@ pub enum IpcError {
 pub type Result<T, E = IpcError> = std::result::Result<T, E>;
 
 impl IpcError {
+    /// An I/O error; a source's allocation failure (an `OutOfMemory` error carrying a
+    /// [`BufferError`]) becomes [`IpcError::Memory`].
     pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        if source.kind() == std::io::ErrorKind::OutOfMemory
+            && let Some(e) = source
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<BufferError>())
+        {
+            return IpcError::memory(context, e.clone());
+        }
         IpcError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn memory(context: impl Into<String>, source: BufferError) -> Self {
+        IpcError::Memory {
             context: context.into(),
             source,
         }
@@ -274,12 +301,13 @@ impl IpcError {
             IpcError::Malformed { .. } => ErrorKind::MalformedData,
             IpcError::Unsupported { .. } => ErrorKind::Unsupported,
             IpcError::InvalidArray { source, .. } => match ErrorKind::from(source) {
-                ErrorKind::OutOfMemory => ErrorKind::OutOfMemory,
+                k @ (ErrorKind::OutOfMemory | ErrorKind::LimitExceeded) => k,
                 _ => ErrorKind::InvalidArray,
             },
             IpcError::CopyRequired { .. } => ErrorKind::CopyRequired,
             IpcError::LimitExceeded { .. } => ErrorKind::LimitExceeded,
             IpcError::SchemaMismatch { .. } => ErrorKind::SchemaMismatch,
+            IpcError::Memory { source, .. } => ErrorKind::from(source),
             IpcError::Usage(_) => ErrorKind::Usage,
             IpcError::Array(e) => ErrorKind::from(e),
         }

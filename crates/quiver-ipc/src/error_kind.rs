@@ -62,12 +62,14 @@ pub enum ErrorKind {
 
 impl From<&BufferError> for ErrorKind {
     /// [`OutOfMemory`](ErrorKind::OutOfMemory) for failed allocations,
+    /// [`LimitExceeded`](ErrorKind::LimitExceeded) when a pool's limit refused one,
     /// [`Usage`](ErrorKind::Usage) for views that do not fit their buffer.
     fn from(e: &BufferError) -> Self {
         match e {
             BufferError::OutOfMemory { .. } | BufferError::AllocationTooLarge { .. } => {
                 ErrorKind::OutOfMemory
             }
+            BufferError::PoolLimitExceeded { .. } => ErrorKind::LimitExceeded,
             _ => ErrorKind::Usage,
         }
     }
@@ -82,11 +84,14 @@ impl From<&ArrayError> for ErrorKind {
     fn from(e: &ArrayError) -> Self {
         match e {
             ArrayError::Memory(b) => match ErrorKind::from(b) {
-                ErrorKind::OutOfMemory => ErrorKind::OutOfMemory,
+                k @ (ErrorKind::OutOfMemory | ErrorKind::LimitExceeded) => k,
                 _ => ErrorKind::InvalidArray,
             },
             ArrayError::Unsupported { .. } => ErrorKind::Unsupported,
-            ArrayError::OutOfBounds { .. } | ArrayError::Batch(_) => ErrorKind::Usage,
+            ArrayError::OutOfBounds { .. }
+            | ArrayError::Batch(_)
+            | ArrayError::FieldNotFound { .. }
+            | ArrayError::AmbiguousFieldName { .. } => ErrorKind::Usage,
             _ => ErrorKind::InvalidArray,
         }
     }

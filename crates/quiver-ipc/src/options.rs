@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use quiver_array::{DataType, Field, Schema, SchemaRef, ValidationLevel};
+use quiver_array::{DataType, ExtensionRegistry, Field, Schema, SchemaRef, ValidationLevel};
+use quiver_buffer::MemoryPoolRef;
 
 use crate::compression::CompressionCodec;
 use crate::error::IpcError;
@@ -43,6 +44,7 @@ pub struct IpcWriteOptions {
     compression: Option<CompressionCodec>,
     compression_level: Option<i32>,
     emit_dictionary_deltas: bool,
+    memory_pool: MemoryPoolRef,
 }
 
 impl Default for IpcWriteOptions {
@@ -53,6 +55,7 @@ impl Default for IpcWriteOptions {
             compression: None,
             compression_level: None,
             emit_dictionary_deltas: false,
+            memory_pool: MemoryPoolRef::default(),
         }
     }
 }
@@ -91,6 +94,30 @@ impl IpcWriteOptions {
     pub fn with_emit_dictionary_deltas(mut self, yes: bool) -> Self {
         self.emit_dictionary_deltas = yes;
         self
+    }
+
+    /// The pool the writer allocates from (its compression output and the buffers it
+    /// re-encodes, such as re-based offsets of sliced arrays); the default pool unless
+    /// set. Pass a [`ProxyMemoryPool`](quiver_buffer::ProxyMemoryPool) to count what one
+    /// request's writing allocates. Options compare pools by identity.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use quiver_buffer::{MemoryPoolRef, ProxyMemoryPool};
+    /// use quiver_ipc::IpcWriteOptions;
+    /// let pool = Arc::new(ProxyMemoryPool::new(MemoryPoolRef::default()));
+    /// let opts = IpcWriteOptions::default().with_memory_pool(Arc::clone(&pool));
+    /// assert_eq!(opts.memory_pool(), &MemoryPoolRef::from(pool));
+    /// assert_ne!(opts, IpcWriteOptions::default());
+    /// ```
+    pub fn with_memory_pool(mut self, pool: impl Into<MemoryPoolRef>) -> Self {
+        self.memory_pool = pool.into();
+        self
+    }
+
+    /// The pool the writer allocates from.
+    pub fn memory_pool(&self) -> &MemoryPoolRef {
+        &self.memory_pool
     }
 
     /// The alignment of bodies and buffers.
@@ -146,7 +173,26 @@ pub struct IpcReadOptions {
     max_message_size: usize,
     projection: Option<Projection>,
     require_end_of_stream: bool,
+    memory_pool: MemoryPoolRef,
+    extension_registry: RegistryChoice,
 }
+
+/// The extension registry a reader uses: the process-wide one unless set. Compared by
+/// identity.
+#[derive(Debug, Clone, Default)]
+struct RegistryChoice(Option<Arc<ExtensionRegistry>>);
+
+impl PartialEq for RegistryChoice {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.0, &other.0) {
+            (None, None) => true,
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for RegistryChoice {}
 
 /// One selected field: its index among its siblings, and which of its children (for a
 /// struct) are selected; `None` selects the whole field.
@@ -219,6 +265,8 @@ impl Default for IpcReadOptions {
             max_message_size: 1 << 32,
             projection: None,
             require_end_of_stream: true,
+            memory_pool: MemoryPoolRef::default(),
+            extension_registry: RegistryChoice::default(),
         }
     }
 }
@@ -239,6 +287,64 @@ impl IpcReadOptions {
     pub fn with_require_end_of_stream(mut self, yes: bool) -> Self {
         self.require_end_of_stream = yes;
         self
+    }
+
+    /// The pool every allocation of a reader goes to: bytes read from sources that copy
+    /// (an [`OsFile`](quiver_buffer::OsFile), any `std::io` reader), decompressed
+    /// buffers, byte-swapped or realigned copies, and the partial messages a
+    /// [`StreamDecoder`](crate::StreamDecoder) gathers. The default pool unless set.
+    /// Pass a [`ProxyMemoryPool`](quiver_buffer::ProxyMemoryPool) to count (or, with a
+    /// limit, cap) what one request holds; zero-copy reads allocate nothing. An
+    /// allocation the pool refuses fails the read with
+    /// [`IpcError::Memory`](crate::IpcError::Memory). Options compare pools by identity.
+    ///
+    /// Not yet covered: concatenating a delta dictionary onto its dictionary, the small
+    /// fix-ups array validation makes (an offsets buffer for an empty array written
+    /// without one), and tensor reads still use the default pool.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use quiver_buffer::{MemoryPoolRef, ProxyMemoryPool};
+    /// use quiver_ipc::IpcReadOptions;
+    /// let pool = Arc::new(ProxyMemoryPool::new(MemoryPoolRef::default()));
+    /// let opts = IpcReadOptions::default().with_memory_pool(Arc::clone(&pool));
+    /// assert_eq!(opts.memory_pool(), &MemoryPoolRef::from(pool));
+    /// assert_eq!(IpcReadOptions::default().memory_pool(), &MemoryPoolRef::default());
+    /// ```
+    pub fn with_memory_pool(mut self, pool: impl Into<MemoryPoolRef>) -> Self {
+        self.memory_pool = pool.into();
+        self
+    }
+
+    /// The pool readers allocate from.
+    pub fn memory_pool(&self) -> &MemoryPoolRef {
+        &self.memory_pool
+    }
+
+    /// Check extension fields of the schema against `registry` instead of the
+    /// process-wide [`ExtensionRegistry::global`]. Options compare registries by
+    /// identity.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use quiver_array::ExtensionRegistry;
+    /// use quiver_ipc::IpcReadOptions;
+    /// let registry = Arc::new(ExtensionRegistry::new());
+    /// let opts = IpcReadOptions::default().with_extension_registry(Arc::clone(&registry));
+    /// assert!(std::ptr::eq(opts.extension_registry(), &*registry));
+    /// assert!(std::ptr::eq(IpcReadOptions::default().extension_registry(), ExtensionRegistry::global()));
+    /// ```
+    pub fn with_extension_registry(mut self, registry: Arc<ExtensionRegistry>) -> Self {
+        self.extension_registry = RegistryChoice(Some(registry));
+        self
+    }
+
+    /// The registry extension fields are checked against.
+    pub fn extension_registry(&self) -> &ExtensionRegistry {
+        match &self.extension_registry.0 {
+            Some(r) => r,
+            None => ExtensionRegistry::global(),
+        }
     }
 
     /// Whether the end-of-stream marker is required.

@@ -91,6 +91,39 @@
 //! );
 //! # Ok::<(), quiver::Error>(())
 //! ```
+//!
+//! ## Memory pools and extension registries per request
+//!
+//! Readers and writers allocate from the [`MemoryPool`] of their options (the
+//! [`default_memory_pool`] unless set). A [`ProxyMemoryPool`] counts what one request
+//! holds, and can cap it; its bytes still count in [`total_allocated_bytes`]. Likewise an
+//! [`ExtensionRegistry`] in the read options replaces the process-wide one for that
+//! reader.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use quiver::ipc::IpcReadOptions;
+//! use quiver::{Array, ExtensionRegistry, MemoryPool, ProxyMemoryPool, default_memory_pool, record_batch};
+//!
+//! let batch = record_batch(vec![Array::from(vec![1i64, 2, 3])], &["n"])?;
+//! let mut bytes = Vec::new();
+//! let mut writer = quiver::ipc::new_stream(&mut bytes, batch.schema())?;
+//! writer.write_batch(&batch)?;
+//! writer.close()?;
+//!
+//! let request = Arc::new(ProxyMemoryPool::new(default_memory_pool()));
+//! let options = IpcReadOptions::default()
+//!     .with_memory_pool(Arc::clone(&request))
+//!     .with_extension_registry(Arc::new(ExtensionRegistry::new()));
+//! // A `std::io` reader copies: the body of the batch (24 bytes) lands in the request's pool.
+//! let mut source = quiver::ReadInputStream::new(&bytes[..]);
+//! let batches = quiver::ipc::open_stream_with_options(&mut source, options)?
+//!     .collect::<Result<Vec<_>, _>>()?;
+//! assert_eq!(request.bytes_allocated(), 64);
+//! drop(batches);
+//! assert_eq!(request.bytes_allocated(), 0);
+//! # Ok::<(), quiver::Error>(())
+//! ```
 
 //!
 //! ## One message at a time
@@ -123,9 +156,9 @@
 pub use quiver_array::*;
 pub use quiver_buffer::{
     ALIGNMENT, Bitmap, BitmapBuilder, Buffer, BufferError, BufferOutputStream, BufferReader,
-    InputStream, MemoryMappedFile, MemoryPool, MutableBuffer, NativeType, OsFile, RandomAccessFile,
-    ReadInputStream, ScalarBuffer, SystemMemoryPool, default_memory_pool, f16, i256, memory_map,
-    total_allocated_bytes,
+    InputStream, MemoryMappedFile, MemoryPool, MemoryPoolRef, MutableBuffer, NativeType, OsFile,
+    ProxyMemoryPool, RandomAccessFile, ReadInputStream, ScalarBuffer, SystemMemoryPool,
+    default_memory_pool, f16, i256, memory_map, total_allocated_bytes,
 };
 
 pub mod ipc;

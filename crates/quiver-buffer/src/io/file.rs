@@ -4,9 +4,10 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use super::{InputStream, RandomAccessFile, read_to_buffer};
+use super::{InputStream, RandomAccessFile, read_to_buffer, read_to_buffer_in};
 use crate::buffer::Buffer;
 use crate::mutable::MutableBuffer;
+use crate::pool::MemoryPoolRef;
 
 /// A file on disk, like `pyarrow.OSFile`. Reads copy into pool memory, so they show up in
 /// [`total_allocated_bytes`](crate::total_allocated_bytes).
@@ -80,6 +81,9 @@ impl InputStream for OsFile {
     fn read_buffer(&mut self, len: usize) -> io::Result<Buffer> {
         read_to_buffer(&mut self.file, len)
     }
+    fn read_buffer_in(&mut self, len: usize, pool: &MemoryPoolRef) -> io::Result<Buffer> {
+        read_to_buffer_in(&mut self.file, len, pool)
+    }
 }
 
 impl RandomAccessFile for OsFile {
@@ -88,11 +92,15 @@ impl RandomAccessFile for OsFile {
     }
 
     fn read_at(&self, offset: u64, len: usize) -> io::Result<Buffer> {
+        self.read_at_in(offset, len, &MemoryPoolRef::default())
+    }
+
+    fn read_at_in(&self, offset: u64, len: usize, pool: &MemoryPoolRef) -> io::Result<Buffer> {
         // No size check up front (it would cost a system call per read): a range past
         // the end shows up as a short read, reported as `UnexpectedEof`. Huge lengths
         // cannot allocate without bound because callers check them against the file size
         // they read once.
-        let mut m = MutableBuffer::try_from_len_zeroed(len)
+        let mut m = MutableBuffer::try_from_len_zeroed_in(len, pool)
             .map_err(|e| io::Error::new(io::ErrorKind::OutOfMemory, e))?;
         read_exact_at(&self.file, m.as_mut_slice(), offset).map_err(|e| {
             if e.kind() == io::ErrorKind::UnexpectedEof {

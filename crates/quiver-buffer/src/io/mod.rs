@@ -17,6 +17,7 @@ pub use mmap::{MemoryMappedFile, memory_map};
 
 use crate::buffer::Buffer;
 use crate::mutable::MutableBuffer;
+use crate::pool::MemoryPoolRef;
 
 /// A sequential source of bytes that hands out [`Buffer`]s.
 pub trait InputStream: Read {
@@ -24,6 +25,17 @@ pub trait InputStream: Read {
     /// means the input is exhausted). Zero-copy sources return a slice of their memory;
     /// others allocate from the default pool.
     fn read_buffer(&mut self, len: usize) -> io::Result<Buffer>;
+
+    /// Like [`read_buffer`](InputStream::read_buffer), but a source that copies
+    /// allocates from `pool` (this is how readers put the bytes of one request in the
+    /// pool of their options). The default method calls `read_buffer`, which is right for
+    /// zero-copy sources; sources that allocate override it, as [`OsFile`] and
+    /// [`ReadInputStream`] do. An allocation the pool refuses is an
+    /// [`io::ErrorKind::OutOfMemory`] error wrapping the [`BufferError`](crate::BufferError).
+    fn read_buffer_in(&mut self, len: usize, pool: &MemoryPoolRef) -> io::Result<Buffer> {
+        let _ = pool;
+        self.read_buffer(len)
+    }
 
     /// Whether [`read_buffer`](InputStream::read_buffer) returns slices of memory the
     /// source already holds (no copy, no allocation).
@@ -41,6 +53,31 @@ pub trait RandomAccessFile {
     /// end are an [`io::ErrorKind::UnexpectedEof`] error.
     fn read_at(&self, offset: u64, len: usize) -> io::Result<Buffer>;
 
+    /// Like [`read_at`](RandomAccessFile::read_at), but a source that copies allocates
+    /// from `pool` (this is how readers put the bytes of one request in the pool of their
+    /// options). The default method calls `read_at`, which is right for zero-copy
+    /// sources; sources that allocate override it, as [`OsFile`] does. An allocation the
+    /// pool refuses is an [`io::ErrorKind::OutOfMemory`] error wrapping the
+    /// [`BufferError`](crate::BufferError).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use std::sync::Arc;
+    /// use quiver_buffer::{MemoryPool, MemoryPoolRef, OsFile, ProxyMemoryPool, RandomAccessFile};
+    /// let dir = tempfile::tempdir().unwrap();
+    /// let path = dir.path().join("x.bin");
+    /// OsFile::create(&path).unwrap().write_all(b"abcdef").unwrap();
+    /// let request = Arc::new(ProxyMemoryPool::new(MemoryPoolRef::default()));
+    /// let f = OsFile::open(&path).unwrap();
+    /// let bytes = f.read_at_in(2, 3, &MemoryPoolRef::from(Arc::clone(&request))).unwrap();
+    /// assert_eq!(bytes.as_slice(), b"cde");
+    /// assert_eq!(request.bytes_allocated(), 64);
+    /// ```
+    fn read_at_in(&self, offset: u64, len: usize, pool: &MemoryPoolRef) -> io::Result<Buffer> {
+        let _ = pool;
+        self.read_at(offset, len)
+    }
+
     /// Whether [`read_at`](RandomAccessFile::read_at) returns slices of memory the source
     /// already holds.
     fn is_zero_copy(&self) -> bool {
@@ -56,9 +93,17 @@ const READ_CHUNK: usize = 16 << 20;
 /// Reads `len` bytes (fewer only at end of input) from `r` into pool memory, without
 /// trusting `len` for the up-front allocation.
 pub fn read_to_buffer<R: Read + ?Sized>(r: &mut R, len: usize) -> io::Result<Buffer> {
-    let mut m =
-        MutableBuffer::try_with_capacity_in(len.min(READ_CHUNK), crate::default_memory_pool())
-            .map_err(|e| io::Error::new(io::ErrorKind::OutOfMemory, e))?;
+    read_to_buffer_in(r, len, &MemoryPoolRef::default())
+}
+
+/// Like [`read_to_buffer`], allocating from `pool`.
+pub fn read_to_buffer_in<R: Read + ?Sized>(
+    r: &mut R,
+    len: usize,
+    pool: &MemoryPoolRef,
+) -> io::Result<Buffer> {
+    let mut m = MutableBuffer::try_with_capacity_in(len.min(READ_CHUNK), pool)
+        .map_err(|e| io::Error::new(io::ErrorKind::OutOfMemory, e))?;
     while m.len() < len {
         if m.capacity() == m.len() {
             let more = (len - m.len()).min(m.capacity().max(READ_CHUNK));
@@ -107,6 +152,9 @@ impl<R: Read> InputStream for ReadInputStream<R> {
     fn read_buffer(&mut self, len: usize) -> io::Result<Buffer> {
         read_to_buffer(&mut self.inner, len)
     }
+    fn read_buffer_in(&mut self, len: usize, pool: &MemoryPoolRef) -> io::Result<Buffer> {
+        read_to_buffer_in(&mut self.inner, len, pool)
+    }
 }
 
 impl RandomAccessFile for Buffer {
@@ -146,6 +194,9 @@ impl<T: RandomAccessFile + ?Sized> RandomAccessFile for &T {
     fn read_at(&self, offset: u64, len: usize) -> io::Result<Buffer> {
         (**self).read_at(offset, len)
     }
+    fn read_at_in(&self, offset: u64, len: usize, pool: &MemoryPoolRef) -> io::Result<Buffer> {
+        (**self).read_at_in(offset, len, pool)
+    }
     fn is_zero_copy(&self) -> bool {
         (**self).is_zero_copy()
     }
@@ -154,6 +205,9 @@ impl<T: RandomAccessFile + ?Sized> RandomAccessFile for &T {
 impl<T: InputStream + ?Sized> InputStream for &mut T {
     fn read_buffer(&mut self, len: usize) -> io::Result<Buffer> {
         (**self).read_buffer(len)
+    }
+    fn read_buffer_in(&mut self, len: usize, pool: &MemoryPoolRef) -> io::Result<Buffer> {
+        (**self).read_buffer_in(len, pool)
     }
     fn is_zero_copy(&self) -> bool {
         (**self).is_zero_copy()

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use flatbuffers::{FlatBufferBuilder, ForwardsUOffset, Vector, WIPOffset};
-use quiver_array::{DataType, Field, Metadata, Schema, SchemaRef};
+use quiver_array::{DataType, ExtensionRegistry, Field, Metadata, Schema, SchemaRef};
 
 use crate::convert::types::{int_from_fb, type_from_fb, type_to_fb};
 use crate::error::{IpcError, Location, Result};
@@ -54,8 +54,13 @@ pub(crate) fn metadata_from_fb(
     .unwrap_or_default()
 }
 
-/// Converts a verified flatbuffers schema.
-pub(crate) fn schema_from_fb(s: fb::Schema<'_>, loc: &Location) -> Result<IpcSchema> {
+/// Converts a verified flatbuffers schema; extension fields are checked against
+/// `registry`.
+pub(crate) fn schema_from_fb(
+    s: fb::Schema<'_>,
+    registry: &ExtensionRegistry,
+    loc: &Location,
+) -> Result<IpcSchema> {
     let big_endian = match s.endianness() {
         fb::Endianness::Little => false,
         fb::Endianness::Big => true,
@@ -76,7 +81,9 @@ pub(crate) fn schema_from_fb(s: fb::Schema<'_>, loc: &Location) -> Result<IpcSch
     };
     // Registered extension types get checked; unknown ones stay plain storage.
     for f in &fields {
-        quiver_array::validate_extension(f).map_err(|e| IpcError::malformed_metadata(loc.clone(), e))?;
+        registry
+            .validate_field(f)
+            .map_err(|e| IpcError::malformed_metadata(loc.clone(), e))?;
     }
     let schema = Schema::new(fields).with_metadata(metadata_from_fb(s.custom_metadata()));
     Ok(IpcSchema {

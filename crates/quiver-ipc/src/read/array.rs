@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use flatbuffers::Vector;
 use quiver_array::{Array, ArrayData, BufferSpec, DataType, Field, IntervalUnit, layout};
-use quiver_buffer::{Buffer, MutableBuffer};
+use quiver_buffer::{Buffer, BufferError, MemoryPoolRef, MutableBuffer};
 
 use crate::compression::CompressionCodec;
 use crate::error::{IpcError, Location, Result};
@@ -171,6 +171,7 @@ impl<'a> BatchDecoder<'a> {
                 codec.decompress(
                     &stored,
                     self.options.max_message_size(),
+                    self.options.memory_pool(),
                     &self.loc_buffer_at(path, index),
                 )?
             }
@@ -183,7 +184,12 @@ impl<'a> BatchDecoder<'a> {
                     reason: "the data is big-endian".into(),
                 });
             }
-            buf = swap_bytes(&buf, swap);
+            buf = swap_bytes(&buf, swap, self.options.memory_pool()).map_err(|e| {
+                IpcError::memory(
+                    format!("byte-swapping at {}", self.loc_buffer_at(path, index)),
+                    e,
+                )
+            })?;
         }
         if self.options.require_zero_copy() {
             let align = swap.align();
@@ -195,6 +201,32 @@ impl<'a> BatchDecoder<'a> {
             }
         }
         Ok(buf)
+    }
+
+    /// A copy, in the pool of the options, of a buffer whose address is misaligned for
+    /// its values (as array validation would otherwise make in the default pool). With
+    /// zero-copy required, the buffer is returned as it is (`next_buffer` refuses what
+    /// must be copied).
+    fn realign(&self, buf: Buffer, spec: BufferSpec, path: &str) -> Result<Buffer> {
+        let align = match spec {
+            BufferSpec::FixedWidth { align, .. } => align,
+            BufferSpec::Offsets { width } => width,
+            _ => 1,
+        };
+        if buf.is_empty()
+            || self.options.require_zero_copy()
+            || (buf.as_ptr() as usize).is_multiple_of(align.max(1))
+        {
+            return Ok(buf);
+        }
+        copy_in(&buf, self.options.memory_pool())
+            .map(MutableBuffer::freeze)
+            .map_err(|e| {
+                IpcError::memory(
+                    format!("copying a misaligned buffer at {}", self.loc(path)),
+                    e,
+                )
+            })
     }
 
     /// Decodes one field (and its children); with `decode == false` only consumes its
@@ -229,7 +261,8 @@ impl<'a> BatchDecoder<'a> {
         }
         let mut buffers = Vec::with_capacity(spec.buffers.len());
         for s in &spec.buffers {
-            buffers.push(self.next_buffer(path, Swap::for_spec(*s, dt), decode)?);
+            let b = self.next_buffer(path, Swap::for_spec(*s, dt), decode)?;
+            buffers.push(self.realign(b, *s, path)?);
         }
         if spec.variadic {
             let count = self
@@ -415,11 +448,12 @@ impl Swap {
     }
 }
 
-fn swap_bytes(buf: &Buffer, swap: Swap) -> Buffer {
+/// A copy of `buf` (in `pool`) with every value's bytes reversed.
+fn swap_bytes(buf: &Buffer, swap: Swap, pool: &MemoryPoolRef) -> Result<Buffer, BufferError> {
     let each;
     let parts: &[usize] = match swap {
-        Swap::None => return buf.clone(),
-        Swap::View => return swap_views(buf),
+        Swap::None => return Ok(buf.clone()),
+        Swap::View => return swap_views(buf, pool),
         Swap::Each(n) => {
             each = [n];
             &each
@@ -427,8 +461,7 @@ fn swap_bytes(buf: &Buffer, swap: Swap) -> Buffer {
         Swap::Parts(p) => p,
     };
     let group: usize = parts.iter().fold(0, |a, &w| a.saturating_add(w));
-    let mut out = MutableBuffer::with_capacity(buf.len());
-    out.extend_from_slice(buf.as_slice());
+    let mut out = copy_in(buf, pool)?;
     // `chunks_exact_mut` leaves a ragged tail alone; validation reports its length.
     for chunk in out.as_mut_slice().chunks_exact_mut(group.max(1)) {
         let mut rest = chunk;
@@ -438,14 +471,20 @@ fn swap_bytes(buf: &Buffer, swap: Swap) -> Buffer {
             rest = tail;
         }
     }
-    out.freeze()
+    Ok(out.freeze())
+}
+
+/// The bytes of `buf` in new memory from `pool` (allocated once, so copying cannot grow).
+fn copy_in(buf: &Buffer, pool: &MemoryPoolRef) -> Result<MutableBuffer, BufferError> {
+    let mut out = MutableBuffer::try_with_capacity_in(buf.len(), pool)?;
+    out.extend_from_slice(buf.as_slice());
+    Ok(out)
 }
 
 /// Big-endian views to native order: the length first, then, for an out-of-line view,
 /// its buffer index and offset. A ragged tail is left for validation to report.
-fn swap_views(buf: &Buffer) -> Buffer {
-    let mut out = MutableBuffer::with_capacity(buf.len());
-    out.extend_from_slice(buf.as_slice());
+fn swap_views(buf: &Buffer, pool: &MemoryPoolRef) -> Result<Buffer, BufferError> {
+    let mut out = copy_in(buf, pool)?;
     for view in out.as_mut_slice().chunks_exact_mut(16) {
         let (len, rest) = view.split_at_mut(4);
         len.reverse();
@@ -461,5 +500,5 @@ fn swap_views(buf: &Buffer) -> Buffer {
             offset.reverse();
         }
     }
-    out.freeze()
+    Ok(out.freeze())
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use quiver_array::{RecordBatch, SchemaRef, Table};
-use quiver_buffer::{Buffer, RandomAccessFile};
+use quiver_buffer::{Buffer, MemoryPoolRef, RandomAccessFile};
 
 use crate::error::{IpcError, Location, Result};
 use crate::options::IpcReadOptions;
@@ -31,6 +31,8 @@ use crate::read::file_decoder::{Block, FileDecoder};
 pub struct FileReader<F> {
     source: F,
     decoder: FileDecoder,
+    /// The pool of the options, for the bytes read from a source that copies.
+    pool: MemoryPoolRef,
 }
 
 impl<F: RandomAccessFile> FileReader<F> {
@@ -51,9 +53,10 @@ impl<F: RandomAccessFile> FileReader<F> {
         let size = source
             .size()
             .map_err(|e| IpcError::io("reading the file size", e))?;
+        let pool = options.memory_pool().clone();
         let read = |offset: u64, len: usize, what: &str| {
             source
-                .read_at(offset, len)
+                .read_at_in(offset, len, &pool)
                 .map_err(|e| IpcError::io(format!("reading {what}"), e))
         };
         // Short files give short ends; `footer_location` tells truncated from foreign.
@@ -64,10 +67,14 @@ impl<F: RandomAccessFile> FileReader<F> {
         let footer = read(footer_start, footer_len, "the footer")?;
         let mut decoder = FileDecoder::try_new(&footer, footer_start, options)?;
         for (i, block) in decoder.dictionaries().to_vec().iter().enumerate() {
-            let bytes = read_block(&source, block)?;
+            let bytes = read_block(&source, block, &pool)?;
             decoder.read_dictionary_at(block, &bytes, Some(i))?;
         }
-        Ok(Self { source, decoder })
+        Ok(Self {
+            source,
+            decoder,
+            pool,
+        })
     }
 
     /// The schema of the batches.
@@ -103,7 +110,7 @@ impl<F: RandomAccessFile> FileReader<F> {
         if let (Some(p), false) = (self.decoder.projection(), self.source.is_zero_copy()) {
             return self.decoder.read_projected(&self.source, block, p, i);
         }
-        let bytes = read_block(&self.source, block)?;
+        let bytes = read_block(&self.source, block, &self.pool)?;
         self.decoder.read_record_batch_at(block, &bytes, Some(i))
     }
 
@@ -124,11 +131,15 @@ impl<F: RandomAccessFile> FileReader<F> {
     }
 }
 
-fn read_block<F: RandomAccessFile>(source: &F, block: &Block) -> Result<Buffer> {
+fn read_block<F: RandomAccessFile>(
+    source: &F,
+    block: &Block,
+    pool: &MemoryPoolRef,
+) -> Result<Buffer> {
     let len = block
         .total_length()
         .ok_or_else(|| IpcError::malformed(Location::default(), "block size overflows"))?;
     source
-        .read_at(block.offset, len)
+        .read_at_in(block.offset, len, pool)
         .map_err(|e| IpcError::io(format!("reading the block at byte {}", block.offset), e))
 }

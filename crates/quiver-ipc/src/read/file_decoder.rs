@@ -187,7 +187,8 @@ impl FileDecoder {
         let fb_schema = fb_footer
             .schema()
             .ok_or_else(|| IpcError::malformed_metadata(loc.clone(), "the footer has no schema"))?;
-        let messages = MessageDecoder::for_file(schema_from_fb(fb_schema, &loc)?, options)?;
+        let schema = schema_from_fb(fb_schema, options.extension_registry(), &loc)?;
+        let messages = MessageDecoder::for_file(schema, options)?;
         let output = messages
             .schema()
             .cloned()
@@ -405,7 +406,7 @@ impl FileDecoder {
             ..Location::default()
         };
         let meta = source
-            .read_at(block.offset, block.metadata_length)
+            .read_at_in(block.offset, block.metadata_length, self.messages.options().memory_pool())
             .map_err(|e| {
                 IpcError::io(format!("reading the metadata at byte {}", block.offset), e)
             })?;
@@ -425,7 +426,11 @@ impl FileDecoder {
         let mut parts = Vec::with_capacity(merged.len());
         for (s, e) in merged {
             let bytes = source
-                .read_at(body_start.saturating_add(s as u64), e.saturating_sub(s))
+                .read_at_in(
+                    body_start.saturating_add(s as u64),
+                    e.saturating_sub(s),
+                    self.messages.options().memory_pool(),
+                )
                 .map_err(|err| {
                     IpcError::io(format!("reading body bytes {s}..{e} of batch {index}"), err)
                 })?;

@@ -285,7 +285,7 @@ impl MessageDecoder {
                 let s = m.header_as_schema().ok_or_else(|| {
                     IpcError::malformed_metadata(loc.clone(), "message says schema but holds none")
                 })?;
-                let ipc = schema_from_fb(s, &loc)?;
+                let ipc = schema_from_fb(s, self.options.extension_registry(), &loc)?;
                 Ok(DecodedMessage::Schema(self.set_schema(ipc)?))
             }
             (fb::MessageHeader::Schema, Some(_)) => {

@@ -135,7 +135,7 @@ fn next_event<S: InputStream>(
             return Ok(None);
         }
         let mut chunk = source
-            .read_buffer(need)
+            .read_buffer_in(need, decoder.options().memory_pool())
             .map_err(|e| IpcError::io("reading the stream", e))?;
         if chunk.is_empty() && need > 0 {
             decoder.finish()?;

@@ -100,7 +100,8 @@ impl StreamDecoder {
         &self.messages
     }
 
-    fn options(&self) -> &IpcReadOptions {
+    /// The options the decoder was made with.
+    pub(crate) fn options(&self) -> &IpcReadOptions {
         self.messages.options()
     }
 
@@ -205,7 +206,7 @@ impl StreamDecoder {
                     }
                 }
                 State::Metadata(_) | State::Body(_) => {
-                    let Some(chunk) = self.take(input) else {
+                    let Some(chunk) = self.take(input)? else {
                         return Ok(None);
                     };
                     if let Some(event) = self.on_chunk(chunk)? {
@@ -222,26 +223,36 @@ impl StreamDecoder {
     }
 
     /// The bytes for the current state, once all of them are available.
-    fn take(&mut self, input: &mut Buffer) -> Option<Buffer> {
+    /// Partial messages are gathered in the pool of the options.
+    fn take(&mut self, input: &mut Buffer) -> Result<Option<Buffer>> {
         let need = self.needed();
         if self.partial.is_none() && input.len() >= need {
             let chunk = input.slice(0, need);
             self.advance_input(input, need);
-            return Some(chunk);
+            return Ok(Some(chunk));
         }
         let take = need.min(input.len());
         if take == 0 {
-            return None;
+            return Ok(None);
         }
-        let partial = self
-            .partial
-            .get_or_insert_with(|| MutableBuffer::with_capacity(need.min(1 << 20)));
+        let refused = |e| IpcError::memory("gathering a partial message", e);
+        let partial = match &mut self.partial {
+            Some(p) => p,
+            empty => empty.insert(
+                MutableBuffer::try_with_capacity_in(
+                    need.min(1 << 20),
+                    self.messages.options().memory_pool(),
+                )
+                .map_err(refused)?,
+            ),
+        };
+        partial.try_reserve(take).map_err(refused)?;
         partial.extend_from_slice(input.get(..take).unwrap_or_default());
         self.advance_input(input, take);
         if take < need {
-            return None;
+            return Ok(None);
         }
-        self.partial.take().map(MutableBuffer::freeze)
+        Ok(self.partial.take().map(MutableBuffer::freeze))
     }
 
     fn message_len(&self, v: i32) -> Result<usize> {

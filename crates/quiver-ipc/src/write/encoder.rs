@@ -202,7 +202,11 @@ impl Encoder {
     fn push_buffer(&mut self, b: Buffer) {
         let b = match self.options.compression() {
             // Errors are kept and reported once the message is done.
-            Some(codec) => match codec.compress(&b, self.options.compression_level()) {
+            Some(codec) => match codec.compress(
+                &b,
+                self.options.compression_level(),
+                self.options.memory_pool(),
+            ) {
                 Ok(c) => c,
                 Err(e) => {
                     self.error.get_or_insert(e);
@@ -226,8 +230,15 @@ impl Encoder {
         if offset.is_multiple_of(8) {
             self.push_buffer(buf.slice(offset / 8, bytes));
         } else {
-            let mut out = MutableBuffer::with_capacity(bytes);
-            out.extend_repeat(0, bytes);
+            let mut out =
+                match MutableBuffer::try_from_len_zeroed_in(bytes, self.options.memory_pool()) {
+                    Ok(out) => out,
+                    Err(e) => {
+                        self.error
+                            .get_or_insert(IpcError::memory("re-packing a validity bitmap", e));
+                        return self.push_buffer(Buffer::empty());
+                    }
+                };
             let src = buf.as_slice();
             let dst = out.as_mut_slice();
             for i in 0..len {
@@ -252,7 +263,9 @@ impl Encoder {
             let w = std::mem::size_of::<O>();
             self.push_buffer(buf.slice(a.offset() * w, (a.len() + 1) * w));
         } else {
-            let mut out = MutableBuffer::with_capacity((a.len() + 1) * std::mem::size_of::<O>());
+            let bytes = (a.len() + 1) * std::mem::size_of::<O>();
+            let mut out = MutableBuffer::try_with_capacity_in(bytes, self.options.memory_pool())
+                .map_err(|e| IpcError::memory("re-basing offsets", e))?;
             for o in offs {
                 let v = o.to_usize().unwrap_or(0) - first;
                 out.push(O::from_usize(v).unwrap_or_default());
