@@ -499,8 +499,31 @@ pub(crate) fn type_to_fb<'a>(
         DataType::RunEndEncoded(..) => empty!(T::RunEndEncoded, RunEndEncoded, RunEndEncodedArgs),
         DataType::Dictionary { value, .. } => type_to_fb(fbb, value),
         // `DataType` is `#[non_exhaustive]`: a type added to quiver-array before this
-        // table knows it is written with no type, which every reader rejects ("field has
-        // no type") rather than misreading.
+        // table knows it gets no type. `ensure_writable` refuses such a schema before
+        // anything is written, so this never reaches a file.
         _ => empty!(T::NONE, Null, NullArgs),
     }
+}
+
+/// Refuses a field (or a field nested in it) whose type this writer has no IPC type
+/// for: a `DataType` added to the array layer before the writer learnt it.
+pub(crate) fn ensure_writable(field: &Field) -> Result<()> {
+    let mut fbb = FlatBufferBuilder::new();
+    let mut pending = vec![field];
+    while let Some(f) = pending.pop() {
+        if type_to_fb(&mut fbb, f.data_type()).0 == fb::Type::NONE {
+            return Err(IpcError::unsupported(
+                Location {
+                    field: Some(f.name().to_string()),
+                    ..Location::default()
+                },
+                format!(
+                    "this version cannot write fields of type {}",
+                    f.data_type()
+                ),
+            ));
+        }
+        pending.extend(f.children_through_dictionary());
+    }
+    Ok(())
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use quiver_array::{RecordBatch, Schema, SchemaRef};
 use quiver_buffer::{Buffer, MutableBuffer};
 
+use crate::convert::types::ensure_writable;
 use crate::error::{IpcError, Result};
 use crate::framing::ZEROS;
 use crate::options::IpcWriteOptions;
@@ -237,6 +238,7 @@ impl MessageEncoder {
         allow_replacement: bool,
     ) -> Result<Self> {
         let emit_deltas = options.emit_dictionary_deltas();
+        schema.fields().iter().try_for_each(ensure_writable)?;
         Ok(Self {
             encoder: Encoder::new(options)?,
             schema: Arc::new(schema.clone()),
