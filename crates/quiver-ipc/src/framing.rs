@@ -14,3 +14,10 @@ pub(crate) fn pad_to(n: usize, align: usize) -> usize {
 
 /// Zero bytes to write as padding (at most 63 are ever needed).
 pub(crate) const ZEROS: [u8; 64] = [0; 64];
+
+/// `n` zero bytes as slices of [`ZEROS`], for writers to emit as padding.
+pub(crate) fn zero_padding(n: usize) -> impl Iterator<Item = &'static [u8]> {
+    let full = n / ZEROS.len();
+    let rest = n % ZEROS.len();
+    std::iter::repeat_n(&ZEROS[..], full).chain((rest > 0).then(|| &ZEROS[..rest]))
+}

@@ -5,7 +5,7 @@ use std::io::Write;
 use quiver_buffer::Buffer;
 
 use crate::error::{IpcError, Result};
-use crate::framing::{CONTINUATION, ZEROS, pad_to};
+use crate::framing::{CONTINUATION, pad_to, zero_padding};
 
 /// A sink that knows its position, so every body lands on the alignment boundary.
 ///
@@ -69,13 +69,7 @@ impl<W: Write> Framer<W> {
     }
 
     fn pad(&mut self, n: usize) -> Result<()> {
-        let mut left = n;
-        while left > 0 {
-            let k = left.min(ZEROS.len());
-            self.write_all(&ZEROS[..k])?;
-            left -= k;
-        }
-        Ok(())
+        zero_padding(n).try_for_each(|zeros| self.write_all(zeros))
     }
 
     /// Writes one encapsulated message. Each body part goes straight to the sink.

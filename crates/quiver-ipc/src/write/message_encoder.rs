@@ -11,7 +11,7 @@ use quiver_buffer::{Buffer, MutableBuffer};
 
 use crate::convert::types::ensure_writable;
 use crate::error::{IpcError, Result};
-use crate::framing::ZEROS;
+use crate::framing::zero_padding;
 use crate::options::IpcWriteOptions;
 use crate::read::message_decoder::MessageType;
 use crate::write::dictionary::{DictionaryMessage, DictionaryTracker};
@@ -156,15 +156,7 @@ fn write_body<W: Write>(
     sink: &mut W,
 ) -> std::io::Result<()> {
     let mut at = 0;
-    let pad = |sink: &mut W, n: usize| -> std::io::Result<()> {
-        let mut left = n;
-        while left > 0 {
-            let k = left.min(ZEROS.len());
-            sink.write_all(&ZEROS[..k])?;
-            left -= k;
-        }
-        Ok(())
-    };
+    let pad = |sink: &mut W, n: usize| zero_padding(n).try_for_each(|z| sink.write_all(z));
     for (offset, part) in parts {
         pad(sink, offset - at)?;
         sink.write_all(part.as_slice())?;
