@@ -70,6 +70,23 @@ fn seed_corpus(fuzz_dir: &Path, target: &str) -> Result<usize> {
         }
         return Ok(read_dir(&corpus).len());
     }
+    if target == "legacy_deserialize" {
+        // The pyarrow 10 legacy blobs (not their component files).
+        let legacy = std::env::var_os("QUIVER_LEGACY_TESTDATA")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo_root().join("../shared/testdata/legacy"));
+        let blobs = read_dir(&legacy).into_iter().filter(|p| {
+            let name = p.to_string_lossy();
+            name.ends_with(".bin") && !name.contains(".components.")
+        });
+        for (i, seed) in blobs.enumerate() {
+            let dest = corpus.join(format!("seed-{i:04}"));
+            if !dest.exists() {
+                std::fs::copy(&seed, &dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+            }
+        }
+        return Ok(read_dir(&corpus).len());
+    }
     let testing = std::env::var_os("QUIVER_ARROW_TESTING")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("../shared/testdata/arrow-testing"));

@@ -9,8 +9,10 @@ use quiver_ipc::{StreamWriter, Tensor, encode_tensor, write_tensor};
 use crate::components::{Components, SparseTensorCounts};
 use crate::context::SerializationContext;
 use crate::error::{LegacyError, Result};
-use crate::read::MAX_DEPTH;
 use crate::value::Value;
+
+/// The deepest Arrow nesting the IPC format allows (Arrow C++ and `quiver-ipc`).
+const MAX_ARROW_DEPTH: usize = 64;
 
 /// The union children of one sequence, by tag, in order of first appearance.
 #[derive(Default)]
@@ -86,10 +88,14 @@ impl SeqBuilder {
         out: &mut Collected,
         depth: usize,
     ) -> Result<()> {
-        if depth >= MAX_DEPTH {
+        // `depth` is the Arrow nesting level of this union (the top one is 1); the
+        // value's own child is one deeper, and Arrow IPC allows 64 levels, so pyarrow
+        // (and this writer) stop there: 31 nested lists or 20 nested dicts at most.
+        if depth.saturating_add(1) > MAX_ARROW_DEPTH {
             return Err(LegacyError::serialize(
                 "a value",
-                format!("it nests deeper than {MAX_DEPTH} levels"),
+                "Max recursion depth reached: it nests deeper than Arrow IPC's 64 levels \
+                 (at most 31 nested lists or 20 nested dicts)",
             ));
         }
         match v {
@@ -141,7 +147,7 @@ impl SeqBuilder {
                 });
                 list.lengths.push(items.len());
                 for item in items {
-                    list.items.push(item, ctx, out, depth + 1)?;
+                    list.items.push(item, ctx, out, depth + 2)?;
                 }
                 self.slot(tag);
             }
@@ -226,8 +232,8 @@ impl SeqBuilder {
         });
         let mut n = 0;
         for (k, v) in pairs {
-            dict.keys.push(k, ctx, out, depth + 1)?;
-            dict.vals.push(v, ctx, out, depth + 1)?;
+            dict.keys.push(k, ctx, out, depth + 3)?;
+            dict.vals.push(v, ctx, out, depth + 3)?;
             n += 1;
         }
         dict.lengths.push(n);
@@ -347,7 +353,7 @@ impl SerializedObject {
     pub(crate) fn build(value: &Value, ctx: &SerializationContext) -> Result<Self> {
         let mut seq = SeqBuilder::new();
         let mut out = Collected::default();
-        seq.push(value, ctx, &mut out, 0)?;
+        seq.push(value, ctx, &mut out, 1)?;
         let union = seq.finish()?;
         let batch = RecordBatch::try_from_columns(vec![union], &["list"]).map_err(arr_err)?;
         let mut w = StreamWriter::try_new(Vec::new(), batch.schema()).map_err(ipc_err)?;

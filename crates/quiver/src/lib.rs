@@ -171,6 +171,29 @@ pub use quiver_ipc::ErrorKind;
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeDoctests;
 
+/// pyarrow's legacy object serialization (`pyarrow.serialize` / `deserialize`, pyarrow
+/// 10 and earlier): the `quiver-legacy` crate. The main calls are also at the top
+/// level under pyarrow's names.
+///
+/// ```
+/// use quiver::legacy::Value;
+///
+/// let value = Value::dict([("x", Value::from(1i64)), ("y", Value::from(vec![1.5f64, 2.5]))]);
+/// let blob = quiver::serialize(&value).unwrap().to_buffer();
+/// assert_eq!(quiver::deserialize(&blob).unwrap(), value);
+///
+/// let components = quiver::serialize(&value).unwrap().to_components();
+/// assert_eq!(quiver::deserialize_components(&components).unwrap(), value);
+///
+/// let context = quiver::SerializationContext::default();
+/// assert_eq!(context.deserialize_value(&blob).unwrap(), value);
+/// ```
+pub mod legacy {
+    pub use quiver_legacy::*;
+}
+
+pub use quiver_legacy::{SerializationContext, deserialize, deserialize_components, serialize};
+
 /// The Arrow JSON integration-test format (the `quiver-json` crate), with the `json`
 /// feature: [`read_json_file`](json::read_json_file) parses a document into a schema,
 /// record batches and dictionaries, [`write_json_file`](json::write_json_file) writes
