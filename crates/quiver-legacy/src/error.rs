@@ -41,7 +41,7 @@ pub enum LegacyError {
         what: String,
         /// The IPC error.
         #[source]
-        source: quiver_ipc::IpcError,
+        source: Box<quiver_ipc::IpcError>,
     },
     /// The value nests deeper than the reader allows.
     #[error(
@@ -100,7 +100,7 @@ impl LegacyError {
     pub(crate) fn ipc(what: impl Into<String>, source: quiver_ipc::IpcError) -> Self {
         Self::Ipc {
             what: what.into(),
-            source,
+            source: Box::new(source),
         }
     }
 

@@ -103,18 +103,11 @@ fn aligned_ndarray(t: &Tensor) -> Result<NdArray> {
         LegacyError::malformed("an ndarray", format!("tensor type {} is not numeric", t.data_type()))
     })?;
     let width = dtype.item_size();
-    if (t.data().as_ptr() as usize) % width == 0 {
+    if (t.data().as_ptr() as usize).is_multiple_of(width) {
         return Ok(NdArray::from_parts(dtype, t, false));
     }
-    let bytes = t.data().as_slice();
-    let mut words = vec![0u64; bytes.len().div_ceil(8)];
-    for (k, b) in bytes.iter().enumerate() {
-        let (w, shift) = (k / 8, (k % 8) * 8);
-        if let Some(word) = words.get_mut(w) {
-            *word |= u64::from(*b) << shift;
-        }
-    }
-    let data = Buffer::from_vec(words).slice(0, bytes.len());
+    // A fresh buffer is allocated with 64-byte alignment.
+    let data = Buffer::from_slice_ref(t.data().as_slice());
     let copy = Tensor::try_new(t.data_type().clone(), data, t.shape().to_vec(), t.strides().to_vec())
         .map_err(|e| LegacyError::ipc("an aligned copy of an ndarray", e))?;
     Ok(NdArray::from_parts(dtype, &copy, true))

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use quiver_array::{Array, ArrayData, DataType, RecordBatch, UnionMode};
-use quiver_buffer::{Buffer, f16};
+use quiver_buffer::{Buffer, MutableBuffer, f16};
 use quiver_ipc::{StreamWriter, Tensor, encode_tensor, write_tensor};
 
 use crate::components::{Components, SparseTensorCounts};
@@ -422,11 +422,12 @@ impl SerializedObject {
 
     /// The blob as one buffer (pyarrow's `to_buffer()`).
     pub fn to_buffer(&self) -> Buffer {
-        let mut out = Vec::with_capacity(self.total_bytes());
-        // Writing into a Vec cannot fail except through an encoding error of a tensor
+        // Pool memory, 64-byte aligned, so the arrays decoded from it are zero-copy.
+        let mut out = Sink(MutableBuffer::with_capacity(self.total_bytes()));
+        // Writing into memory cannot fail except through an encoding error of a tensor
         // this object already encoded once when it was built.
         let _ = self.write_to(&mut out);
-        Buffer::from_vec(out)
+        out.0.freeze()
     }
 
     /// The blob as separate buffers (pyarrow's `to_components()`); the bodies of
@@ -453,5 +454,19 @@ impl SerializedObject {
             num_buffers: self.buffers.len(),
             data,
         }
+    }
+}
+
+/// `Write` into a [`MutableBuffer`].
+struct Sink(MutableBuffer);
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
