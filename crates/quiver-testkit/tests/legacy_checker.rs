@@ -135,3 +135,22 @@ fn a_folder_without_blobs_is_a_failure() {
         )
     );
 }
+
+#[test]
+fn a_testdata_folder_without_legacy_canon_is_a_setup_error() {
+    let Some((python, _)) = inputs() else {
+        return;
+    };
+    let empty = tempfile::tempdir().unwrap();
+    let (output, stdout) = check(&python, empty.path(), &[empty.path().as_os_str()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stdout, "");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "legacy_check: no legacy_canon.py in the testdata folder {} (pass --testdata DIR \
+             or set QUIVER_LEGACY_TESTDATA)\n",
+            empty.path().display()
+        )
+    );
+}
