@@ -17,8 +17,10 @@ commands:
                         with --check, fail if the committed files are stale
   test [--skip-python] [-- CARGO_TEST_ARGS...]
                         run the whole suite: fmt, clippy, codegen freshness,
-                        pyarrow venv, golden data, cargo test (CARGO_TEST_ARGS
-                        replace --workspace); under CI=true nothing may skip
+                        pyarrow venv, pyarrow 10 venv (Python 3.11: set
+                        QUIVER_PYTHON311 to choose it), golden data, cargo test
+                        (CARGO_TEST_ARGS replace --workspace); under CI=true
+                        nothing may skip
   bench [ARGS...]       cargo bench -p quiver-benches -- ARGS
   fuzz --seconds N      run every cargo-fuzz target for N seconds each
   help                  print this message";

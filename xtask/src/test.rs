@@ -1,11 +1,13 @@
 //! `cargo xtask test [--skip-python] [-- CARGO_TEST_ARGS...]`: the whole suite, step by
 //! step, with a summary at the end. Exits non-zero if any step failed.
 //!
-//! Under `CI=true` nothing may be skipped: a pyarrow venv that cannot be set up and
-//! missing golden data are failed steps, `--skip-python` is refused, and the tests
+//! Under `CI=true` nothing may be skipped: a pyarrow venv (latest, or 10.0.1 for the
+//! legacy checks) that cannot be set up and missing golden data are failed steps, `--skip-python` is refused, and the tests
 //! themselves fail instead of skipping (`quiver-testkit`). Elsewhere a skip is loud: a
 //! banner when it happens, and the summary lists every skipped step and every suite
 //! that the tests reported through `QUIVER_SKIP_LOG`.
+
+mod pyarrow10;
 
 use crate::{Failure, Result, capture, cargo, codegen, repo_root, run};
 use std::ffi::OsString;
@@ -109,6 +111,14 @@ pub fn main(args: &[String]) -> Result<()> {
             Outcome::Skipped("--skip-python given".into())
         } else {
             setup_python(&mut env, ci)
+        }
+    });
+    step(&mut results, "pyarrow 10 venv", || {
+        if options.skip_python {
+            env.vars.push((pyarrow10::PYARROW10_PYTHON_VAR, None));
+            Outcome::Skipped("--skip-python given".into())
+        } else {
+            pyarrow10::setup(&mut env, ci)
         }
     });
     step(&mut results, "golden data", || arrow_testing(&mut env, ci));
@@ -435,6 +445,18 @@ mod tests {
             python_unavailable("pip: no index", false),
             Outcome::Skipped("pyarrow unavailable, its tests skipped".into())
         );
+        assert_eq!(
+            pyarrow10::unavailable("no Python 3.11 found", true),
+            Outcome::Failed(
+                "pyarrow 10.0.1 could not be set up, and CI=true forbids skipping the legacy \
+                 checks: no Python 3.11 found"
+                    .into()
+            )
+        );
+        assert_eq!(
+            pyarrow10::unavailable("no Python 3.11 found", false),
+            Outcome::Skipped("pyarrow 10.0.1 unavailable, its tests skipped".into())
+        );
         let dir = Path::new("/nonexistent");
         assert_eq!(
             golden_outcome(dir, false, true),
@@ -459,14 +481,16 @@ mod tests {
         let zero = Duration::ZERO;
         let failed = [
             ("pyarrow venv", Outcome::Failed("pip".into()), zero),
+            ("pyarrow 10 venv", Outcome::Failed("no 3.11".into()), zero),
             ("cargo test", Outcome::Passed, zero),
         ];
         let (report, result) = summarize(&failed, &[], false);
-        assert_eq!(result.unwrap_err().message, "1 step(s) failed");
+        assert_eq!(result.unwrap_err().message, "2 step(s) failed");
         assert_eq!(
             report,
             format!(
                 "{HEADER}  pyarrow venv               0.0s  FAILED\n  \
+                 pyarrow 10 venv            0.0s  FAILED\n  \
                  cargo test                 0.0s  ok\n"
             )
         );
@@ -477,23 +501,29 @@ mod tests {
         let zero = Duration::ZERO;
         let skipped = [
             ("pyarrow venv", Outcome::Skipped("pip".into()), zero),
+            ("pyarrow 10 venv", Outcome::Skipped("no 3.11".into()), zero),
             ("cargo test", Outcome::Passed, zero),
         ];
-        let suites = args(&["pyarrow types: QUIVER_PYTHON not set"]);
+        let suites = args(&[
+            "pyarrow types: QUIVER_PYTHON not set",
+            "legacy checker: QUIVER_PYARROW10_PYTHON not set",
+        ]);
         let (report, result) = summarize(&skipped, &suites, false);
         assert!(result.is_ok());
         assert_eq!(
             report,
             format!(
                 "{HEADER}  pyarrow venv               0.0s  SKIPPED (pip)\n  \
+                 pyarrow 10 venv            0.0s  SKIPPED (no 3.11)\n  \
                  cargo test                 0.0s  ok\n\n\
-                 1 test suite(s) SKIPPED (they did not run; under CI=true each is a failure):\n  \
-                 SKIPPED pyarrow types: QUIVER_PYTHON not set\n\
-                 all steps that ran passed, but 1 step(s) and 1 suite(s) were SKIPPED (listed \
+                 2 test suite(s) SKIPPED (they did not run; under CI=true each is a failure):\n  \
+                 SKIPPED pyarrow types: QUIVER_PYTHON not set\n  \
+                 SKIPPED legacy checker: QUIVER_PYARROW10_PYTHON not set\n\
+                 all steps that ran passed, but 2 step(s) and 2 suite(s) were SKIPPED (listed \
                  above)\n"
             )
         );
-        let (report, result) = summarize(&skipped[1..], &suites, true);
+        let (report, result) = summarize(&skipped[2..], &suites, true);
         assert_eq!(result.unwrap_err().message, "1 step(s) failed");
         assert!(
             report.ends_with("a suite skipped under CI=true\n"),

@@ -7,6 +7,11 @@
 //! - [`arrow_testing`] and [`python`] find the inputs (`QUIVER_ARROW_TESTING`,
 //!   `QUIVER_PYTHON`); [`require_arrow_testing`] and [`require_python`] also call
 //!   [`skip`] when one is missing.
+//! - [`pyarrow10_python`] and [`require_pyarrow10`] do the same for the second
+//!   interpreter, pyarrow 10.0.1 on Python 3.11 (`QUIVER_PYARROW10_PYTHON`), the last
+//!   pyarrow with the legacy `serialize`/`deserialize`; [`legacy_testdata`] and
+//!   [`legacy_check_command`] find the legacy golden vectors and run the checker that
+//!   has pyarrow 10 read blobs back (see [`legacy_check_script`]).
 //! - [`skip`] is a **failure** when the environment variable `CI` is `true`: it panics.
 //!   Elsewhere it prints a loud banner on stdout and stderr and appends `suite: reason`
 //!   to the file named by `QUIVER_SKIP_LOG`, which `cargo xtask test` lists in its final
@@ -37,6 +42,13 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
+
+mod legacy;
+
+pub use legacy::{
+    LEGACY_TESTDATA_VAR, default_legacy_testdata, legacy_check_command, legacy_check_script,
+    legacy_testdata, require_legacy_testdata,
+};
 
 /// The golden cases (`producer/case`) whose values break their types' ranges: decimals
 /// with more digits than their precision and date64 values that are not whole days,
@@ -84,6 +96,10 @@ pub fn golden_out_of_range(path: &std::path::Path) -> bool {
 pub const ARROW_TESTING_VAR: &str = "QUIVER_ARROW_TESTING";
 /// The environment variable naming a Python interpreter that has pyarrow and numpy.
 pub const PYTHON_VAR: &str = "QUIVER_PYTHON";
+/// The environment variable naming a Python 3.11 interpreter that has pyarrow 10.0.1 and
+/// numpy < 2: the last pyarrow with the legacy `serialize`/`deserialize`. `cargo xtask
+/// test` sets it to `.cache/pyarrow10-venv/bin/python`.
+pub const PYARROW10_PYTHON_VAR: &str = "QUIVER_PYARROW10_PYTHON";
 /// The environment variable naming the file [`skip`] appends its `suite: reason` line to.
 pub const SKIP_LOG_VAR: &str = "QUIVER_SKIP_LOG";
 
@@ -134,6 +150,25 @@ pub fn python() -> Option<PathBuf> {
     env_path(PYTHON_VAR)
 }
 
+/// The Python interpreter with pyarrow 10.0.1: `QUIVER_PYARROW10_PYTHON`, if set and not
+/// empty.
+///
+/// Like [`python`], it is returned as given, not probed: a set but broken interpreter
+/// makes the suite fail when it runs it; only an absent one is a skip.
+///
+/// ```
+/// match quiver_testkit::pyarrow10_python() {
+///     Some(python) => assert!(!python.as_os_str().is_empty()),
+///     None => {
+///         let var = std::env::var_os(quiver_testkit::PYARROW10_PYTHON_VAR);
+///         assert!(var.is_none_or(|v| v.is_empty()));
+///     }
+/// }
+/// ```
+pub fn pyarrow10_python() -> Option<PathBuf> {
+    env_path(PYARROW10_PYTHON_VAR)
+}
+
 /// [`arrow_testing`], or a [`skip`] of `suite` naming the path that was looked for.
 ///
 /// ```
@@ -171,6 +206,29 @@ pub fn require_python(suite: &str) -> Option<PathBuf> {
         skip(
             suite,
             &format!("{PYTHON_VAR} not set (run through `cargo xtask test`)"),
+        );
+    }
+    found
+}
+
+/// [`pyarrow10_python`], or a [`skip`] of `suite` saying that `QUIVER_PYARROW10_PYTHON`
+/// is not set.
+///
+/// ```
+/// // Under CI=true a missing interpreter panics here; elsewhere it is a logged skip.
+/// if let Some(python) = quiver_testkit::require_pyarrow10("quiver-testkit doctest") {
+///     assert!(!python.as_os_str().is_empty());
+/// }
+/// ```
+pub fn require_pyarrow10(suite: &str) -> Option<PathBuf> {
+    let found = pyarrow10_python();
+    if found.is_none() {
+        skip(
+            suite,
+            &format!(
+                "{PYARROW10_PYTHON_VAR} not set (run through `cargo xtask test`, which \
+                 creates .cache/pyarrow10-venv with pyarrow 10.0.1 on Python 3.11)"
+            ),
         );
     }
     found
