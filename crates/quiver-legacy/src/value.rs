@@ -372,13 +372,33 @@ impl NdArray {
     }
 }
 
+impl NdArray {
+    /// The elements' bytes in C (row-major) order, whatever the strides.
+    fn c_order_bytes(&self) -> Option<Vec<u8>> {
+        let t = self.to_tensor().ok()?;
+        let t = if t.is_row_major() {
+            t
+        } else {
+            t.to_row_major().ok()?
+        };
+        let n = usize::try_from(t.size())
+            .ok()?
+            .checked_mul(self.dtype.item_size())?;
+        Some(t.data().as_slice().get(..n)?.to_vec())
+    }
+}
+
+/// Logical equality, as numpy's `array_equal` plus the dtype: the same dtype, shape and
+/// elements (compared by bits), whatever the strides. A Fortran-ordered array equals
+/// the C-ordered array of the same elements; a strided view equals its compact copy.
 impl PartialEq for NdArray {
     fn eq(&self, other: &Self) -> bool {
-        let empty = self.shape.contains(&0);
         self.dtype == other.dtype
             && self.shape == other.shape
-            && (empty || self.strides == other.strides)
-            && self.to_bytes().ok() == other.to_bytes().ok()
+            && matches!(
+                (self.c_order_bytes(), other.c_order_bytes()),
+                (Some(a), Some(b)) if a == b
+            )
     }
 }
 

@@ -76,3 +76,30 @@ fn components_point_at_the_original_array_memory() {
     };
     assert_eq!(a2.data().as_ptr(), a.data().as_ptr());
 }
+
+/// Found by the `legacy_deserialize` fuzz target: a strided (non-contiguous) n-d array
+/// is written compacted, so it comes back with other strides; it must still equal the
+/// original, as numpy's `array_equal` says, and a different element must not.
+#[test]
+fn a_strided_array_round_trips_to_an_equal_compact_one() {
+    use quiver_buffer::Buffer;
+    use quiver_legacy::{DType, NdArray};
+    // A 2×2 float64 view taking every other column of a 2×4 matrix: strides [32, 16].
+    let matrix: Vec<f64> = vec![1.0, 9.0, 2.0, 9.0, 3.0, 9.0, 4.0, 9.0];
+    let data = Buffer::from_vec(matrix);
+    let strided = NdArray::try_new(DType::Float64, data, vec![2, 2], vec![32, 16]).unwrap();
+    let compact = Value::ndarray(&[1.0f64, 2.0, 3.0, 4.0], &[2, 2]).unwrap();
+    let strided = Value::NdArray(strided);
+    assert_eq!(strided, compact);
+
+    let back = deserialize(&serialize(&strided).unwrap().to_buffer()).unwrap();
+    let Value::NdArray(a) = &back else {
+        panic!("expected an n-d array, got {back:?}")
+    };
+    assert_eq!(a.strides(), &[16, 8]);
+    assert_eq!(back, strided);
+    assert_ne!(
+        back,
+        Value::ndarray(&[1.0f64, 2.0, 3.0, 5.0], &[2, 2]).unwrap()
+    );
+}
