@@ -43,3 +43,61 @@ fn pyarrow_10_reads_every_value_quiver_re_encodes() {
     assert_eq!(stdout.lines().last(), Some(last.as_str()));
     quiver_testkit::expect_cases(suite, names.len(), CASES);
 }
+
+/// The same through `to_components()`: Quiver's component buffers, written out as the
+/// testdata lays them out (`NAME.components.json` naming `NAME.components.K.bin`), are
+/// rebuilt by pyarrow 10's `deserialize_components` into the expected value.
+#[test]
+fn pyarrow_10_rebuilds_every_value_from_quivers_components() {
+    let suite = "quiver-legacy components for pyarrow 10";
+    let Some(python) = quiver_testkit::require_pyarrow10(suite) else {
+        return;
+    };
+    let Some(vectors) = testdata(suite) else {
+        return;
+    };
+    let out = tempfile::tempdir().unwrap();
+    let names = case_names(&vectors);
+    for name in &names {
+        let value = deserialize(&blob(&vectors, name)).unwrap();
+        let c = serialize(&value).unwrap().to_components();
+        let mut files = Vec::new();
+        for (k, buf) in c.data.iter().enumerate() {
+            let file = format!("{name}.components.{k}.bin");
+            std::fs::write(out.path().join(&file), buf.as_slice()).unwrap();
+            files.push(file);
+        }
+        let s = c.num_sparse_tensors;
+        let sparse = serde_json::json!({
+            "coo": s.coo, "csr": s.csr, "csc": s.csc, "csf": s.csf, "ndim_csf": s.ndim_csf
+        });
+        let doc = serde_json::json!({
+            "data": files,
+            "num_tensors": c.num_tensors,
+            "num_sparse_tensors": sparse,
+            "ndim_csf": sparse,
+            "num_ndarrays": c.num_ndarrays,
+            "num_buffers": c.num_buffers,
+        });
+        std::fs::write(
+            out.path().join(format!("{name}.components.json")),
+            serde_json::to_string_pretty(&doc).unwrap(),
+        )
+        .unwrap();
+    }
+    let output = quiver_testkit::legacy_check_command(&python, &vectors)
+        .arg("--components")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    eprintln!("{stdout}");
+    assert!(
+        output.status.success(),
+        "pyarrow 10 could not rebuild Quiver's components:\n{stdout}\n{stderr}"
+    );
+    let last = format!("checked {} component sets, 0 failed", names.len());
+    assert_eq!(stdout.lines().last(), Some(last.as_str()));
+    quiver_testkit::expect_cases(suite, names.len(), CASES);
+}
