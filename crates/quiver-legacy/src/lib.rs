@@ -59,6 +59,8 @@ reader_modules!(read, context);
 
 mod components;
 mod error;
+#[cfg(feature = "serde")]
+mod serde_fallback;
 mod value;
 mod write;
 
