@@ -3,11 +3,14 @@
 //! ```text
 //! quiver file-to-stream IN OUT    # Arrow IPC file   -> Arrow IPC stream
 //! quiver stream-to-file IN OUT    # Arrow IPC stream -> Arrow IPC file
+//! quiver legacy decode BLOB       # pyarrow.serialize blob -> canonical JSON
+//! quiver legacy encode JSON OUT   # canonical JSON -> pyarrow.serialize blob
 //! ```
 //!
 //! `-` stands for standard input or standard output. Every command either succeeds
 //! (exit code 0) or prints exactly one line starting with `quiver: ` on standard error
-//! and exits with code 1; usage errors keep clap's exit code 2. The commands themselves
+//! and exits with code 1; usage errors keep clap's exit code 2, and so does binary output
+//! refused because standard output is a terminal. The commands themselves
 //! live in [`cmd`], one module per family of subcommands.
 
 mod cmd;
@@ -23,10 +26,11 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "quiver",
     version,
-    about = "Convert Arrow IPC files and streams",
+    about = "Convert Arrow IPC files and streams, and pyarrow's legacy serialize blobs",
     long_about = "Convert between the Arrow IPC file (random access) and streaming formats. \
                   Every batch is fully decoded and validated, then re-encoded with default \
-                  write options. Use '-' for standard input or standard output."
+                  write options. 'quiver legacy' reads and writes pyarrow's legacy \
+                  serialize blobs. Use '-' for standard input or standard output."
 )]
 struct Cli {
     /// Accept decimals with more digits than their precision, date64 values that are not
@@ -57,6 +61,54 @@ enum Command {
         /// Where to write the file ('-' for standard output).
         output: PathBuf,
     },
+    /// Read and write pyarrow's legacy `pyarrow.serialize` blobs (pyarrow 10 and earlier).
+    #[command(after_help = LEGACY_EXAMPLES)]
+    Legacy {
+        /// What to do.
+        #[command(subcommand)]
+        command: LegacyCommand,
+    },
+}
+
+/// Examples for `quiver legacy --help`.
+const LEGACY_EXAMPLES: &str = "\
+Examples:
+  quiver legacy decode cache.bin                 print the value as one line of JSON
+  quiver legacy decode --pretty - < cache.bin    indented, from standard input
+  quiver legacy encode value.json cache.bin      write a blob
+  quiver legacy encode case.expected.json - | python3 -c 'import sys, pyarrow as pa; \
+print(pa.deserialize(sys.stdin.buffer.read()))'
+
+The JSON is the canonical tagged form of the golden vectors' README: every node is an \
+object with a \"type\" (\"int\", \"float\", \"list\", \"dict\", \"ndarray\", ...).";
+
+/// The `quiver legacy` subcommands.
+#[derive(Debug, Subcommand)]
+enum LegacyCommand {
+    /// Print the value of a legacy blob as canonical tagged JSON (one document).
+    #[command(after_help = "Examples:\n  quiver legacy decode cache.bin\n  \
+                            cat cache.bin | quiver legacy decode --pretty -")]
+    Decode {
+        /// The blob to read ('-' for standard input).
+        blob: PathBuf,
+        /// Indent the JSON (default: one line).
+        #[arg(long)]
+        pretty: bool,
+    },
+    /// Write a legacy blob from canonical tagged JSON.
+    #[command(
+        after_help = "VALUE.json holds a canonical node, or an object whose \"value\" \
+                            field is one (a golden vector's expected.json).\n\n\
+                            Examples:\n  quiver legacy encode value.json cache.bin\n  \
+                            quiver legacy decode old.bin | quiver legacy encode - new.bin"
+    )]
+    Encode {
+        /// The canonical JSON to read ('-' for standard input).
+        #[arg(value_name = "VALUE.json")]
+        value: PathBuf,
+        /// Where to write the blob ('-' for standard output, refused when it is a terminal).
+        output: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -72,6 +124,12 @@ fn main() -> ExitCode {
         Command::StreamToFile { input, output } => {
             cmd::convert::stream_to_file(input, output, read_options)
         }
+        Command::Legacy {
+            command: LegacyCommand::Decode { blob, pretty },
+        } => cmd::legacy::decode(blob, *pretty),
+        Command::Legacy {
+            command: LegacyCommand::Encode { value, output },
+        } => cmd::legacy::encode(value, output),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -82,7 +140,7 @@ fn main() -> ExitCode {
                 "quiver: {}",
                 one_line(&e.to_string())
             );
-            ExitCode::from(1)
+            ExitCode::from(e.exit_code())
         }
     }
 }

@@ -87,11 +87,28 @@ pub enum LegacyError {
         /// Why.
         detail: String,
     },
+    /// A canonical tagged JSON node that does not describe a value, or a value the
+    /// canonical form cannot describe (the `canonical` module, feature `json`).
+    #[error("canonical JSON at {location}: {detail}")]
+    Canonical {
+        /// Path of the node from the document's root `$` (`$.items[2][0]`).
+        location: String,
+        /// What is wrong, and what was expected.
+        detail: String,
+    },
 }
 
 impl LegacyError {
     pub(crate) fn malformed(location: impl Into<String>, detail: impl Into<String>) -> Self {
         Self::Malformed {
+            location: location.into(),
+            detail: detail.into(),
+        }
+    }
+
+    #[cfg_attr(not(feature = "json"), allow(dead_code))]
+    pub(crate) fn canonical(location: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::Canonical {
             location: location.into(),
             detail: detail.into(),
         }

@@ -36,6 +36,9 @@
 //! | `pa.Buffer`, `pa.Tensor`, `pa.Array`, `pa.RecordBatch` | [`Value::Buffer`], [`Value::Tensor`], [`Value::Array`], [`Value::RecordBatch`] |
 //! | registered types | [`Value::Custom`], [`Value::Object`], [`Value::Pickled`] |
 //!
+//! With the `json` feature, the `canonical` module converts values to and from the
+//! canonical tagged JSON form of the golden vectors (what `quiver legacy decode` prints).
+//!
 //! Not supported: sparse tensors (tags 17–20), pandas objects, `pa.Table`, and
 //! object/complex/string numpy arrays (they stay [`Value::Custom`] values); pickled
 //! payloads are carried as opaque bytes.
@@ -57,6 +60,8 @@ macro_rules! reader_modules {
 
 reader_modules!(read, context);
 
+#[cfg(feature = "json")]
+pub mod canonical;
 mod components;
 mod error;
 #[cfg(feature = "serde")]

@@ -173,7 +173,8 @@ pub struct ReadmeDoctests;
 
 /// pyarrow's legacy object serialization (`pyarrow.serialize` / `deserialize`, pyarrow
 /// 10 and earlier): the `quiver-legacy` crate. The main calls are also at the top
-/// level under pyarrow's names.
+/// level under pyarrow's names. With the `json` feature, `quiver::legacy::canonical`
+/// converts values to and from the canonical tagged JSON form.
 ///
 /// ```
 /// use quiver::legacy::Value;

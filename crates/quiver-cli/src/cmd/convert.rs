@@ -68,12 +68,12 @@ pub fn stream_to_file(
 }
 
 /// Whether `path` is `-`, standard input or output.
-fn is_std(path: &Path) -> bool {
+pub(super) fn is_std(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
 /// `'path'`, or a name for standard input/output.
-fn describe(path: &Path, std_name: &str) -> String {
+pub(super) fn describe(path: &Path, std_name: &str) -> String {
     if is_std(path) {
         std_name.to_owned()
     } else {
@@ -122,7 +122,7 @@ fn write_error(format: &str, path: &Path, e: &dyn Display) -> CliError {
 /// The whole input as one [`Buffer`]: a memory map of a regular file (zero-copy), or
 /// the bytes of standard input or a pipe read into memory (the file format needs random
 /// access).
-fn open_random_access(path: &Path) -> io::Result<Buffer> {
+pub(super) fn open_random_access(path: &Path) -> io::Result<Buffer> {
     let mut bytes = Vec::new();
     if is_std(path) {
         io::stdin().lock().read_to_end(&mut bytes)?;
@@ -152,7 +152,7 @@ fn open_stream(path: &Path) -> io::Result<Box<dyn InputStream>> {
 
 /// Where converted bytes go: standard output, or a temporary file that becomes `OUT`.
 #[derive(Debug)]
-enum Sink {
+pub(super) enum Sink {
     Stdout(io::Stdout),
     File(File),
 }
@@ -176,7 +176,7 @@ impl Write for Sink {
 /// The destination of a conversion. Dropping it without [`commit`](Output::commit)
 /// deletes the temporary file, so a failed conversion leaves no half-written output.
 #[derive(Debug)]
-struct Output {
+pub(super) struct Output {
     /// `(temporary path, final path)`; `None` for standard output.
     paths: Option<(PathBuf, PathBuf)>,
 }
@@ -184,7 +184,7 @@ struct Output {
 impl Output {
     /// Opens the destination: standard output for `-`, otherwise a new temporary file in
     /// the directory of `path`.
-    fn create(path: &Path) -> io::Result<(Self, BufWriter<Sink>)> {
+    pub(super) fn create(path: &Path) -> io::Result<(Self, BufWriter<Sink>)> {
         if is_std(path) {
             let out = Self { paths: None };
             return Ok((out, BufWriter::new(Sink::Stdout(io::stdout()))));
@@ -218,7 +218,7 @@ impl Output {
     }
 
     /// Flushes everything and, for a file, moves it into place.
-    fn commit(mut self, sink: BufWriter<Sink>) -> io::Result<()> {
+    pub(super) fn commit(mut self, sink: BufWriter<Sink>) -> io::Result<()> {
         let sink = sink.into_inner().map_err(io::IntoInnerError::into_error)?;
         match sink {
             Sink::Stdout(mut s) => s.flush(),

@@ -1,14 +1,12 @@
-//! The golden vectors of `shared/testdata/legacy` and the canonical tagged JSON form of
-//! its README (`legacy_canon.py`'s `to_canonical`), for the legacy tests.
+//! The golden vectors of `shared/testdata/legacy`, read for the legacy tests, and the
+//! comparison of canonical tagged JSON (`quiver_legacy::canonical`) they use.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
-use quiver_array::{Array, DataType, RecordBatch};
 use quiver_buffer::Buffer;
-use quiver_ipc::Tensor;
-use quiver_legacy::{Components, DType, NdArray, SparseTensorCounts, Value};
+use quiver_legacy::{Components, SparseTensorCounts};
 use serde_json::{Value as Json, json};
 
 /// Number of golden cases.
@@ -85,135 +83,15 @@ pub fn components(dir: &Path, name: &str) -> Components {
     }
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-fn f64_node(x: f64) -> Json {
-    json!({"type": "float", "bits": format!("{:016x}", x.to_bits())})
-}
-
-fn items(v: &[Value]) -> Json {
-    Json::Array(v.iter().map(to_canonical).collect())
-}
-
-fn pairs(v: &[(Value, Value)]) -> Json {
-    Json::Array(
-        v.iter()
-            .map(|(k, x)| json!([to_canonical(k), to_canonical(x)]))
-            .collect(),
-    )
-}
-
-fn ndarray(tag: &str, a: &NdArray) -> Json {
-    json!({"type": tag, "dtype": a.dtype().numpy_str(), "shape": a.shape(),
-           "strides": a.strides(), "data_hex": hex(&a.to_bytes().unwrap())})
-}
-
-fn tensor(t: &Tensor) -> Json {
-    let dtype = DType::from_tensor_type(t.data_type()).unwrap();
-    let a = NdArray::try_new(
-        dtype,
-        t.data().clone(),
-        t.shape().to_vec(),
-        t.strides().to_vec(),
-    )
-    .unwrap();
-    ndarray("arrow_tensor", &a)
-}
-
-fn arrow_type(t: &DataType) -> &'static str {
-    match t {
-        DataType::Int64 => "int64",
-        DataType::Float64 => "double",
-        DataType::Utf8 => "string",
-        DataType::Boolean => "bool",
-        DataType::Int32 => "int32",
-        DataType::Float32 => "float",
-        other => panic!("arrow type {other} is not in the canonical form"),
-    }
-}
-
-fn arrow_values(a: &Array) -> Json {
-    let vals = (0..a.len()).map(|i| {
-        if !a.is_valid(i) {
-            return Json::Null;
-        }
-        match a.data_type() {
-            DataType::Int64 => json!(a.as_primitive::<i64>().unwrap().value(i)),
-            DataType::Int32 => json!(a.as_primitive::<i32>().unwrap().value(i)),
-            DataType::Float64 => f64_node(a.as_primitive::<f64>().unwrap().value(i)),
-            DataType::Float32 => f64_node(f64::from(a.as_primitive::<f32>().unwrap().value(i))),
-            DataType::Boolean => json!(a.as_boolean().unwrap().value(i)),
-            DataType::Utf8 => json!(a.as_string::<i32>().unwrap().value(i)),
-            other => panic!("arrow type {other} is not in the canonical form"),
-        }
-    });
-    Json::Array(vals.collect())
-}
-
-fn batch(b: &RecordBatch) -> Json {
-    let cols: Vec<Json> = b
-        .schema()
-        .fields()
-        .iter()
-        .zip(b.columns())
-        .map(|(f, c)| {
-            json!({"name": f.name(), "arrow_type": arrow_type(c.data_type()), "values": arrow_values(c)})
-        })
-        .collect();
-    json!({"type": "arrow_record_batch", "columns": cols})
-}
-
-/// The canonical JSON of a decoded value (legacy_canon.py's `to_canonical`), without
-/// the informative `value` of float nodes (their `bits` are authoritative).
-pub fn to_canonical(v: &Value) -> Json {
-    match v {
-        Value::None => json!({"type": "none"}),
-        Value::Bool(b) => json!({"type": "bool", "value": b}),
-        Value::Int(i) => json!({"type": "int", "value": i.to_string()}),
-        Value::BigInt(b) => json!({"type": "int", "value": b.as_str()}),
-        Value::Float(x) => f64_node(*x),
-        Value::Float32(x) => json!({"type": "float32", "bits": format!("{:08x}", x.to_bits())}),
-        Value::Float16(x) => json!({"type": "float16", "bits": format!("{:04x}", x.to_bits())}),
-        Value::Str(s) => json!({"type": "str", "value": s}),
-        Value::Bytes(b) => json!({"type": "bytes", "hex": hex(b)}),
-        Value::Datetime(us) => json!({"type": "datetime", "micros": us.to_string()}),
-        Value::List(v) => json!({"type": "list", "items": items(v)}),
-        Value::Tuple(v) => json!({"type": "tuple", "items": items(v)}),
-        Value::Set(v) => json!({"type": "set", "items": items(v)}),
-        Value::Dict(p) => json!({"type": "dict", "items": pairs(p)}),
-        Value::NdArray(a) => ndarray("ndarray", a),
-        Value::Tensor(t) => tensor(t),
-        Value::Buffer(b) => json!({"type": "buffer", "hex": hex(b)}),
-        Value::Array(a) => json!({"type": "arrow_array", "arrow_type": arrow_type(a.data_type()),
-                                  "values": arrow_values(a)}),
-        Value::RecordBatch(b) => batch(b),
-        Value::Custom { type_id, payload } => {
-            json!({"type": "custom", "type_id": type_id, "data": to_canonical(payload)})
-        }
-        Value::Object {
-            type_id,
-            attributes,
-        } => {
-            json!({"type": "custom_dict", "type_id": type_id, "items": pairs(attributes)})
-        }
-        Value::Pickled { type_id, bytes } => {
-            json!({"type": "custom_pickle", "type_id": type_id, "pickle_hex": hex(bytes)})
-        }
-        other => panic!("no canonical form for {other:?}"),
-    }
-}
-
-/// Normalizes canonical JSON for comparison: float nodes keep only their bits, set
-/// items are sorted, and the strides of empty arrays are dropped (not significant).
+/// Normalizes canonical JSON for comparison: set items are sorted, and the strides of
+/// empty arrays are dropped (not significant). Float nodes keep their informative
+/// `value` (Python's repr), so it is compared too.
 pub fn normalize(j: &Json) -> Json {
     match j {
         Json::Object(m) => {
             let t = m.get("type").and_then(Json::as_str).unwrap_or("");
             let mut out = serde_json::Map::new();
             for (k, v) in m {
-                let float = matches!(t, "float" | "float32" | "float16") && k == "value";
                 let empty = matches!(t, "ndarray" | "arrow_tensor")
                     && k == "strides"
                     && m["shape"]
@@ -221,7 +99,7 @@ pub fn normalize(j: &Json) -> Json {
                         .unwrap()
                         .iter()
                         .any(|d| d.as_u64() == Some(0));
-                if float || empty {
+                if empty {
                     continue;
                 }
                 out.insert(k.clone(), normalize(v));
