@@ -232,6 +232,9 @@ pub enum Error {
     /// An I/O operation outside the IPC readers and writers failed.
     #[error(transparent)]
     Io(#[from] std::io::Error),
+    /// Reading or writing a legacy `pyarrow.serialize` blob failed.
+    #[error(transparent)]
+    Legacy(#[from] quiver_legacy::LegacyError),
 }
 
 impl Error {
@@ -246,6 +249,8 @@ impl Error {
     /// assert_eq!(err.kind(), ErrorKind::NotArrowData);
     /// let err = quiver::Error::from(quiver::Array::from(vec![1i32]).try_slice(1, 5).unwrap_err());
     /// assert_eq!(err.kind(), ErrorKind::Usage);
+    /// let err = quiver::Error::from(quiver::deserialize(&Buffer::from_vec(vec![1u8, 0])).unwrap_err());
+    /// assert_eq!(err.kind(), ErrorKind::Truncated);
     /// ```
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -253,7 +258,20 @@ impl Error {
             Error::Array(e) => ErrorKind::from(e),
             Error::Buffer(e) => ErrorKind::from(e),
             Error::Io(_) => ErrorKind::Io,
+            Error::Legacy(e) => legacy_kind(e),
         }
+    }
+}
+
+fn legacy_kind(e: &quiver_legacy::LegacyError) -> ErrorKind {
+    use quiver_legacy::LegacyError as L;
+    match e {
+        L::Truncated { .. } => ErrorKind::Truncated,
+        L::Ipc { source, .. } => source.kind(),
+        L::TooDeep { .. } => ErrorKind::LimitExceeded,
+        L::Unsupported { .. } => ErrorKind::Unsupported,
+        L::Serialize { .. } | L::UnregisteredType { .. } | L::Custom { .. } => ErrorKind::Usage,
+        _ => ErrorKind::MalformedData,
     }
 }
 
