@@ -296,6 +296,16 @@ impl<'a> Walker<'a> {
         LegacyError::malformed(self.location(), detail)
     }
 
+    /// Entry `k` of the blob's tensors, n-d arrays or buffers (`what` names them).
+    fn block<T: Clone>(&self, list: &[T], k: usize, what: &str) -> Result<T> {
+        list.get(k).cloned().ok_or_else(|| {
+            self.bad(format!(
+                "{what} index {k} is out of range: the blob holds {} {what}s",
+                list.len()
+            ))
+        })
+    }
+
     /// The single value of the batch: element 0 of the wrapping list.
     pub(crate) fn top(&mut self, batch: &RecordBatch) -> Result<Value> {
         if batch.num_columns() != 1 || batch.num_rows() != 1 {
@@ -445,33 +455,15 @@ impl<'a> Walker<'a> {
             11 => self.dict(child, off, depth),
             14 => {
                 let k = self.index(child, off)?;
-                let t = self.blocks.tensors.get(k).ok_or_else(|| {
-                    self.bad(format!(
-                        "tensor index {k} is out of range: the blob holds {} tensors",
-                        self.blocks.tensors.len()
-                    ))
-                })?;
-                Ok(Value::Tensor(t.clone()))
+                self.block(&self.blocks.tensors, k, "tensor").map(Value::Tensor)
             }
             15 => {
                 let k = self.index(child, off)?;
-                let a = self.blocks.ndarrays.get(k).ok_or_else(|| {
-                    self.bad(format!(
-                        "ndarray index {k} is out of range: the blob holds {} ndarrays",
-                        self.blocks.ndarrays.len()
-                    ))
-                })?;
-                Ok(Value::NdArray(a.clone()))
+                self.block(&self.blocks.ndarrays, k, "ndarray").map(Value::NdArray)
             }
             16 => {
                 let k = self.index(child, off)?;
-                let b = self.blocks.buffers.get(k).ok_or_else(|| {
-                    self.bad(format!(
-                        "buffer index {k} is out of range: the blob holds {} buffers",
-                        self.blocks.buffers.len()
-                    ))
-                })?;
-                Ok(Value::Buffer(b.clone()))
+                self.block(&self.blocks.buffers, k, "buffer").map(Value::Buffer)
             }
             17..=20 => Err(LegacyError::Unsupported {
                 location: self.location(),

@@ -10,24 +10,24 @@
 mod common;
 use common::*;
 
-use quiver_legacy::canonical::{from_canonical, to_canonical};
-use quiver_legacy::{deserialize, deserialize_components, serialize};
+use std::path::Path;
 
-#[test]
-fn every_blob_decodes_to_its_expected_value() {
-    let suite = "quiver-legacy golden blobs";
+use quiver_legacy::canonical::{from_canonical, to_canonical};
+use quiver_legacy::{Result, deserialize, deserialize_components, serialize};
+use serde_json::Value as Json;
+
+/// Runs `canonical_of` on every golden case and compares its result with the case's
+/// expected value; fails listing every case that differs or errs, and asserts the count.
+fn check_every_case(suite: &str, canonical_of: impl Fn(&Path, &str) -> Result<Json>) {
     let Some(dir) = testdata(suite) else { return };
     let mut failures = Vec::new();
     let mut ran = 0;
     for name in case_names(&dir) {
         ran += 1;
         let want = normalize(&expected(&dir, &name));
-        match deserialize(&blob(&dir, &name)) {
-            Ok(v) => match to_canonical(&v) {
-                Ok(got) if normalize(&got) == want => {}
-                Ok(got) => failures.push(format!("{name}:\n  got  {got}\n  want {want}")),
-                Err(e) => failures.push(format!("{name}: to_canonical: {e}")),
-            },
+        match canonical_of(&dir, &name) {
+            Ok(got) if normalize(&got) == want => {}
+            Ok(got) => failures.push(format!("{name}:\n  got  {got}\n  want {want}")),
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }
@@ -38,59 +38,26 @@ fn every_blob_decodes_to_its_expected_value() {
         failures.join("\n")
     );
     quiver_testkit::expect_cases(suite, ran, CASES);
+}
+
+#[test]
+fn every_blob_decodes_to_its_expected_value() {
+    check_every_case("quiver-legacy golden blobs", |dir, name| {
+        to_canonical(&deserialize(&blob(dir, name))?)
+    });
 }
 
 #[test]
 fn every_components_set_rebuilds_the_same_value() {
-    let suite = "quiver-legacy golden components";
-    let Some(dir) = testdata(suite) else { return };
-    let mut failures = Vec::new();
-    let mut ran = 0;
-    for name in case_names(&dir) {
-        ran += 1;
-        let want = normalize(&expected(&dir, &name));
-        match deserialize_components(&components(&dir, &name)) {
-            Ok(v) => match to_canonical(&v) {
-                Ok(got) if normalize(&got) == want => {}
-                Ok(got) => failures.push(format!("{name}:\n  got  {got}\n  want {want}")),
-                Err(e) => failures.push(format!("{name}: to_canonical: {e}")),
-            },
-            Err(e) => failures.push(format!("{name}: {e}")),
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    quiver_testkit::expect_cases(suite, ran, CASES);
+    check_every_case("quiver-legacy golden components", |dir, name| {
+        to_canonical(&deserialize_components(&components(dir, name))?)
+    });
 }
 
 #[test]
 fn every_expected_value_rebuilds_serializes_and_decodes_to_itself() {
-    let suite = "quiver-legacy from_canonical";
-    let Some(dir) = testdata(suite) else { return };
-    let mut failures = Vec::new();
-    let mut ran = 0;
-    for name in case_names(&dir) {
-        ran += 1;
-        let expected = expected(&dir, &name);
-        let result = from_canonical(&expected)
-            .and_then(|v| serialize(&v))
-            .and_then(|s| deserialize(&s.to_buffer()))
-            .and_then(|v| to_canonical(&v));
-        match result {
-            Ok(got) if normalize(&got) == normalize(&expected) => {}
-            Ok(got) => failures.push(format!("{name}:\n  got  {got}\n  want {expected}")),
-            Err(e) => failures.push(format!("{name}: {e}")),
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} failures:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    quiver_testkit::expect_cases(suite, ran, CASES);
+    check_every_case("quiver-legacy from_canonical", |dir, name| {
+        let v = from_canonical(&expected(dir, name))?;
+        to_canonical(&deserialize(&serialize(&v)?.to_buffer())?)
+    });
 }

@@ -28,8 +28,27 @@ fn pyarrow_10_reads_every_value_quiver_re_encodes() {
         let reencoded = serialize(&value).unwrap().to_buffer();
         std::fs::write(out.path().join(format!("{name}.bin")), reencoded.as_slice()).unwrap();
     }
-    let output = quiver_testkit::legacy_check_command(&python, &vectors)
-        .arg(out.path())
+    pyarrow10_checks(
+        &python,
+        &vectors,
+        &[out.path().as_os_str()],
+        "blobs",
+        names.len(),
+    );
+    quiver_testkit::expect_cases(suite, names.len(), CASES);
+}
+
+/// Runs the pyarrow 10 checker with `args` and asserts that it checked `n` cases of
+/// `kind` ("blobs", "component sets") and found none wrong.
+fn pyarrow10_checks(
+    python: &std::path::Path,
+    vectors: &std::path::Path,
+    args: &[&std::ffi::OsStr],
+    kind: &str,
+    n: usize,
+) {
+    let output = quiver_testkit::legacy_check_command(python, vectors)
+        .args(args)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -37,11 +56,10 @@ fn pyarrow_10_reads_every_value_quiver_re_encodes() {
     eprintln!("{stdout}");
     assert!(
         output.status.success(),
-        "pyarrow 10 refused or misread Quiver's blobs:\n{stdout}\n{stderr}"
+        "pyarrow 10 refused or misread what Quiver wrote:\n{stdout}\n{stderr}"
     );
-    let last = format!("checked {} blobs, 0 failed", names.len());
+    let last = format!("checked {n} {kind}, 0 failed");
     assert_eq!(stdout.lines().last(), Some(last.as_str()));
-    quiver_testkit::expect_cases(suite, names.len(), CASES);
 }
 
 /// The same through `to_components()`: Quiver's component buffers, written out as the
@@ -85,19 +103,7 @@ fn pyarrow_10_rebuilds_every_value_from_quivers_components() {
         )
         .unwrap();
     }
-    let output = quiver_testkit::legacy_check_command(&python, &vectors)
-        .arg("--components")
-        .arg(out.path())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    eprintln!("{stdout}");
-    assert!(
-        output.status.success(),
-        "pyarrow 10 could not rebuild Quiver's components:\n{stdout}\n{stderr}"
-    );
-    let last = format!("checked {} component sets, 0 failed", names.len());
-    assert_eq!(stdout.lines().last(), Some(last.as_str()));
+    let args = ["--components".as_ref(), out.path().as_os_str()];
+    pyarrow10_checks(&python, &vectors, &args, "component sets", names.len());
     quiver_testkit::expect_cases(suite, names.len(), CASES);
 }
