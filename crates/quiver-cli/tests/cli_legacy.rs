@@ -66,24 +66,7 @@ fn fails(code: i32, args: &[&str], stdin: Option<&[u8]>) -> String {
 }
 
 fn testdata(suite: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("QUIVER_LEGACY_TESTDATA")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/legacy")
-        });
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        quiver_testkit::skip(
-            suite,
-            &format!(
-                "legacy golden vectors not found at {} (set QUIVER_LEGACY_TESTDATA)",
-                dir.display()
-            ),
-        );
-        None
-    }
+    quiver_testkit::require_legacy_testdata(suite)
 }
 
 fn case_names(dir: &Path) -> Vec<String> {

@@ -15,24 +15,7 @@ pub const CASES: usize = 34;
 /// The golden folder: `$QUIVER_LEGACY_TESTDATA`, else `../shared/testdata/legacy`
 /// beside the workspace; a loud skip (a failure under CI) if absent.
 pub fn testdata(suite: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("QUIVER_LEGACY_TESTDATA")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/legacy")
-        });
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        quiver_testkit::skip(
-            suite,
-            &format!(
-                "legacy golden vectors not found at {} (set QUIVER_LEGACY_TESTDATA)",
-                dir.display()
-            ),
-        );
-        None
-    }
+    quiver_testkit::require_legacy_testdata(suite)
 }
 
 /// The case names, sorted.
