@@ -3,7 +3,8 @@
 //! pool, counts them too), and a limited pool refuses a read with a typed error.
 //!
 //! The default pool is global to the process and tests in one binary run in parallel,
-//! so every test here holds `SERIAL` while it measures.
+//! so every test here holds `SERIAL` from its first line: writing a compressed file
+//! allocates from the default pool too, and would move another test's count.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -65,10 +66,10 @@ fn proxy() -> Arc<ProxyMemoryPool> {
 
 #[test]
 fn os_file_reads_allocate_in_the_proxy_and_in_the_default_pool() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plain.arrow");
     write_file(&path, IpcWriteOptions::default(), |i| i);
-    let _serial = serial();
 
     let pool = proxy();
     let base = total_allocated_bytes();
@@ -95,6 +96,7 @@ fn os_file_reads_allocate_in_the_proxy_and_in_the_default_pool() {
 
 #[test]
 fn std_io_stream_reads_allocate_in_the_proxy() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plain.arrow");
     write_file(&path, IpcWriteOptions::default(), |i| i);
@@ -107,7 +109,6 @@ fn std_io_stream_reads_allocate_in_the_proxy() {
         }
         w.close().unwrap();
     }
-    let _serial = serial();
 
     let pool = proxy();
     let base = total_allocated_bytes();
@@ -126,10 +127,10 @@ fn std_io_stream_reads_allocate_in_the_proxy() {
 
 #[test]
 fn zero_copy_reads_from_a_memory_map_allocate_nothing_in_the_proxy() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plain.arrow");
     write_file(&path, IpcWriteOptions::default(), |i| i);
-    let _serial = serial();
 
     let pool = proxy();
     let options = IpcReadOptions::default()
@@ -146,6 +147,7 @@ fn zero_copy_reads_from_a_memory_map_allocate_nothing_in_the_proxy() {
 
 #[test]
 fn decompressed_bytes_go_to_the_proxy() {
+    let _serial = serial();
     for codec in [CompressionCodec::Zstd, CompressionCodec::Lz4Frame] {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("compressed.arrow");
@@ -154,7 +156,6 @@ fn decompressed_bytes_go_to_the_proxy() {
             IpcWriteOptions::default().with_compression(codec, None),
             |i| i,
         );
-        let _serial = serial();
 
         let pool = proxy();
         let base = total_allocated_bytes();
@@ -174,8 +175,8 @@ fn decompressed_bytes_go_to_the_proxy() {
 
 #[test]
 fn a_writer_allocates_its_compression_output_in_the_proxy() {
-    let b = batch(noise);
     let _serial = serial();
+    let b = batch(noise);
     let pool = proxy();
     let options = IpcWriteOptions::default()
         .with_compression(CompressionCodec::Zstd, None)
@@ -212,10 +213,10 @@ fn a_writer_allocates_its_compression_output_in_the_proxy() {
 
 #[test]
 fn a_limited_pool_refuses_an_over_limit_read() {
+    let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plain.arrow");
     write_file(&path, IpcWriteOptions::default(), |i| i);
-    let _serial = serial();
 
     let pool = Arc::new(ProxyMemoryPool::new(default_memory_pool()).with_limit(8191));
     let options = IpcReadOptions::default().with_memory_pool(Arc::clone(&pool));
