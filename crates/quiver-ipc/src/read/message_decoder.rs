@@ -8,6 +8,7 @@ use std::sync::Arc;
 use quiver_array::{Array, RecordBatch, SchemaRef};
 use quiver_buffer::Buffer;
 
+use crate::compression::CompressionCodec;
 use crate::convert::schema::{IpcSchema, schema_from_fb};
 use crate::error::{IpcError, Location, Result};
 use crate::fb;
@@ -96,6 +97,40 @@ impl Message {
     /// The metadata version the message was written with.
     pub fn metadata_version(&self) -> MetadataVersion {
         self.inner.version
+    }
+
+    /// The codec that compresses the body's buffers: `None` for an uncompressed record or
+    /// dictionary batch and for every other message type; an error for a codec or
+    /// compression method this reader does not know.
+    ///
+    /// ```
+    /// use quiver_array::{Array, RecordBatch};
+    /// use quiver_ipc::message::{Message, MessageEncoder};
+    /// use quiver_ipc::{CompressionCodec, IpcReadOptions, IpcWriteOptions};
+    ///
+    /// let batch = RecordBatch::try_from_columns(vec![Array::from(vec![1i64, 2])], &["n"]).unwrap();
+    /// let options = IpcWriteOptions::default().with_compression(CompressionCodec::Zstd, None);
+    /// let mut encoder = MessageEncoder::try_new(batch.schema(), options).unwrap();
+    /// let read = IpcReadOptions::default();
+    /// let schema = Message::try_new(encoder.encode_schema().metadata().clone(), &read).unwrap();
+    /// assert_eq!(schema.body_compression().unwrap(), None);
+    /// let encoded = encoder.encode_batch(&batch).unwrap();
+    /// let message = Message::try_new(encoded[0].metadata().clone(), &read).unwrap();
+    /// assert_eq!(message.body_compression().unwrap(), Some(CompressionCodec::Zstd));
+    /// ```
+    pub fn body_compression(&self) -> Result<Option<CompressionCodec>> {
+        let message = self.inner.message();
+        let batch = match self.inner.header {
+            fb::MessageHeader::RecordBatch => message.header_as_record_batch(),
+            fb::MessageHeader::DictionaryBatch => {
+                message.header_as_dictionary_batch().and_then(|d| d.data())
+            }
+            _ => None,
+        };
+        batch
+            .and_then(|b| b.compression())
+            .map(|c| CompressionCodec::from_fb(c, &Location::default()))
+            .transpose()
     }
 
     /// The metadata bytes, as given.
