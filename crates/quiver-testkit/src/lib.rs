@@ -44,6 +44,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 mod legacy;
+#[cfg(unix)]
+pub mod pty;
 
 pub use legacy::{
     LEGACY_TESTDATA_VAR, default_legacy_testdata, legacy_check_command, legacy_check_script,
