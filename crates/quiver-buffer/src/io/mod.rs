@@ -214,6 +214,20 @@ impl<T: InputStream + ?Sized> InputStream for &mut T {
     }
 }
 
+/// A boxed source, so a reader can hold a source chosen at run time
+/// (`Box<dyn InputStream>`: a memory map, standard input, a socket).
+impl<T: InputStream + ?Sized> InputStream for Box<T> {
+    fn read_buffer(&mut self, len: usize) -> io::Result<Buffer> {
+        (**self).read_buffer(len)
+    }
+    fn read_buffer_in(&mut self, len: usize, pool: &MemoryPoolRef) -> io::Result<Buffer> {
+        (**self).read_buffer_in(len, pool)
+    }
+    fn is_zero_copy(&self) -> bool {
+        (**self).is_zero_copy()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

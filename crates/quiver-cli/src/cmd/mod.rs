@@ -6,6 +6,8 @@
 //! [`convert`].
 
 pub mod convert;
+#[allow(dead_code)] // the inspect, print and validate commands are being built on it
+pub mod input;
 pub mod legacy;
 
 use std::fmt;
