@@ -9,6 +9,7 @@ use quiver_buffer::{Buffer, MemoryPoolRef, RandomAccessFile};
 use crate::error::{IpcError, Location, Result};
 use crate::options::IpcReadOptions;
 use crate::read::file_decoder::{Block, FileDecoder};
+use crate::read::message_decoder::Message;
 
 /// Reads an Arrow file with random access, like `pyarrow.ipc.open_file`.
 ///
@@ -112,6 +113,38 @@ impl<F: RandomAccessFile> FileReader<F> {
         }
         let bytes = read_block(&self.source, block, &self.pool)?;
         self.decoder.read_record_batch_at(block, &bytes, Some(i))
+    }
+
+    /// The verified metadata of record batch `i`, without decoding its body: for tools
+    /// that report or keep what the producer chose, such as the body compression. Only
+    /// the block's metadata bytes are read.
+    ///
+    /// ```
+    /// use quiver_array::{Array, RecordBatch};
+    /// use quiver_ipc::{CompressionCodec, FileReader, FileWriter, IpcWriteOptions};
+    ///
+    /// let batch = RecordBatch::try_from_columns(vec![Array::from(vec![1i64; 100])], &["n"]).unwrap();
+    /// let options = IpcWriteOptions::default().with_compression(CompressionCodec::Zstd, None);
+    /// let mut w = FileWriter::try_new_with_options(Vec::new(), batch.schema(), options).unwrap();
+    /// w.write(&batch).unwrap();
+    /// let reader = FileReader::try_new(quiver_buffer::Buffer::from_vec(w.close().unwrap())).unwrap();
+    /// let message = reader.batch_message(0).unwrap();
+    /// assert_eq!(message.body_compression().unwrap(), Some(CompressionCodec::Zstd));
+    /// assert!(reader.batch_message(1).is_err());
+    /// ```
+    pub fn batch_message(&self, i: usize) -> Result<Message> {
+        let blocks = self.decoder.record_batches();
+        let block = blocks.get(i).ok_or_else(|| {
+            IpcError::Usage(format!(
+                "batch {i} requested but the file has {} batches",
+                blocks.len()
+            ))
+        })?;
+        let bytes = self
+            .source
+            .read_at_in(block.offset, block.metadata_length, &self.pool)
+            .map_err(|e| IpcError::io(format!("reading the block at byte {}", block.offset), e))?;
+        self.decoder.block_message(block, &bytes, i)
     }
 
     /// Every batch, in order.

@@ -289,6 +289,17 @@ impl FileDecoder {
         Ok((msg, body))
     }
 
+    /// The verified metadata of record batch block `index` (`bytes` holds at least the
+    /// block's metadata part).
+    pub(crate) fn block_message(&self, block: &Block, bytes: &Buffer, index: usize) -> Result<Message> {
+        let loc = Location {
+            batch: Some(index),
+            byte_offset: Some(block.offset),
+            ..Location::default()
+        };
+        self.metadata(block, bytes, &loc)
+    }
+
     /// Verifies the metadata at the start of a block (`bytes` holds at least the
     /// block's metadata part).
     fn metadata(&self, block: &Block, bytes: &Buffer, loc: &Location) -> Result<Message> {

@@ -112,6 +112,29 @@ impl<S: InputStream> StreamReader<S> {
         Ok(Table::from_batches(self.schema.clone(), batches)?)
     }
 
+    /// The decoder underneath: the metadata of the last batch read, the bytes consumed.
+    ///
+    /// ```
+    /// use quiver_array::{Array, RecordBatch};
+    /// use quiver_buffer::BufferReader;
+    /// use quiver_ipc::{CompressionCodec, IpcWriteOptions, StreamReader, StreamWriter};
+    ///
+    /// let batch = RecordBatch::try_from_columns(vec![Array::from(vec![1i64; 100])], &["n"]).unwrap();
+    /// let options = IpcWriteOptions::default().with_compression(CompressionCodec::Zstd, None);
+    /// let mut w = StreamWriter::try_new_with_options(Vec::new(), batch.schema(), options).unwrap();
+    /// w.write(&batch).unwrap();
+    /// let bytes = quiver_buffer::Buffer::from_vec(w.close().unwrap());
+    ///
+    /// let mut reader = StreamReader::try_new(BufferReader::new(bytes.clone())).unwrap();
+    /// reader.next_batch().unwrap();
+    /// let message = reader.decoder().last_batch_message().unwrap();
+    /// assert_eq!(message.body_compression().unwrap(), Some(CompressionCodec::Zstd));
+    /// assert!(reader.decoder().bytes_consumed() < bytes.len() as u64);
+    /// ```
+    pub fn decoder(&self) -> &StreamDecoder {
+        &self.decoder
+    }
+
     /// Whether the end-of-stream marker was read (a stream can also end without one).
     pub fn saw_end_of_stream_marker(&self) -> bool {
         self.decoder.is_finished()

@@ -74,6 +74,8 @@ pub struct StreamDecoder {
     /// Decodes each whole message; the stream decoder only frames.
     messages: MessageDecoder,
     consumed: u64,
+    /// The metadata of the last record batch decoded.
+    last_batch: Option<Message>,
 }
 
 impl StreamDecoder {
@@ -86,6 +88,7 @@ impl StreamDecoder {
             prefix_len: 0,
             messages: MessageDecoder::new(options),
             consumed: 0,
+            last_batch: None,
         }
     }
 
@@ -98,6 +101,40 @@ impl StreamDecoder {
     /// The message decoder underneath, with the stream's dictionaries.
     pub fn message_decoder(&self) -> &MessageDecoder {
         &self.messages
+    }
+
+    /// The metadata of the last record batch decoded (`None` before the first), for tools
+    /// that report or keep what the producer chose, such as its body compression.
+    ///
+    /// ```
+    /// use quiver_array::{Array, RecordBatch};
+    /// use quiver_buffer::Buffer;
+    /// use quiver_ipc::{CompressionCodec, IpcWriteOptions, StreamDecoder, StreamWriter};
+    ///
+    /// let batch = RecordBatch::try_from_columns(vec![Array::from(vec![1i64; 100])], &["n"]).unwrap();
+    /// let options = IpcWriteOptions::default().with_compression(CompressionCodec::Lz4Frame, None);
+    /// let mut w = StreamWriter::try_new_with_options(Vec::new(), batch.schema(), options).unwrap();
+    /// w.write(&batch).unwrap();
+    /// let bytes = w.close().unwrap();
+    /// let total = bytes.len() as u64;
+    /// let mut input = Buffer::from_vec(bytes);
+    ///
+    /// let mut decoder = StreamDecoder::new(Default::default());
+    /// decoder.decode(&mut input).unwrap(); // the schema
+    /// assert!(decoder.last_batch_message().is_none());
+    /// decoder.decode(&mut input).unwrap(); // the batch
+    /// let message = decoder.last_batch_message().unwrap();
+    /// assert_eq!(message.body_compression().unwrap(), Some(CompressionCodec::Lz4Frame));
+    /// decoder.decode(&mut input).unwrap(); // the end-of-stream marker
+    /// assert_eq!(decoder.bytes_consumed(), total);
+    /// ```
+    pub fn last_batch_message(&self) -> Option<&Message> {
+        self.last_batch.as_ref()
+    }
+
+    /// Bytes of input consumed so far (framing, metadata and bodies), to report progress.
+    pub fn bytes_consumed(&self) -> u64 {
+        self.consumed
     }
 
     /// The options the decoder was made with.
@@ -329,7 +366,10 @@ impl StreamDecoder {
                 let loc = self.loc();
                 match self.messages.decode_at(&msg, &Body::Whole(chunk), loc)? {
                     DecodedMessage::Schema(s) => Ok(Some(Decoded::Schema(s))),
-                    DecodedMessage::RecordBatch(b) => Ok(Some(Decoded::RecordBatch(b))),
+                    DecodedMessage::RecordBatch(b) => {
+                        self.last_batch = Some(msg);
+                        Ok(Some(Decoded::RecordBatch(b)))
+                    }
                     DecodedMessage::DictionaryBatch { .. } => Ok(None),
                 }
             }
