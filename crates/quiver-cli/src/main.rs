@@ -1,6 +1,9 @@
 //! The `quiver` command-line tool for Arrow IPC data.
 //!
 //! ```text
+//! quiver convert IN OUT [--to file|stream] [--compression none|lz4|zstd] ...
+//! quiver json IN OUT              # Arrow IPC -> Arrow JSON integration format
+//! quiver from-json IN OUT         # Arrow JSON integration format -> Arrow IPC
 //! quiver file-to-stream IN OUT    # Arrow IPC file   -> Arrow IPC stream
 //! quiver stream-to-file IN OUT    # Arrow IPC stream -> Arrow IPC file
 //! quiver legacy decode BLOB       # pyarrow.serialize blob -> canonical JSON
@@ -47,6 +50,15 @@ struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Convert Arrow IPC data: file <-> stream, compression, columns, batch size.
+    #[command(after_help = cmd::convert::CONVERT_EXAMPLES)]
+    Convert(cmd::convert::ConvertArgs),
+    /// Write Arrow IPC data as an Arrow JSON integration-test document.
+    #[command(after_help = cmd::json::JSON_EXAMPLES)]
+    Json(cmd::json::JsonArgs),
+    /// Write an Arrow JSON integration-test document as Arrow IPC (a file by default).
+    #[command(after_help = cmd::json::JSON_EXAMPLES)]
+    FromJson(cmd::json::FromJsonArgs),
     /// Convert an Arrow IPC file (`.arrow`) into an Arrow IPC stream.
     FileToStream {
         /// The Arrow IPC file to read ('-' for standard input).
@@ -118,6 +130,9 @@ fn main() -> ExitCode {
     let read_options =
         quiver::ipc::IpcReadOptions::default().with_value_range_checks(!cli.no_value_range_checks);
     let result = match &cli.command {
+        Command::Convert(args) => cmd::convert::convert(args, read_options),
+        Command::Json(args) => cmd::json::to_json(args, read_options),
+        Command::FromJson(args) => cmd::json::from_json(args),
         Command::FileToStream { input, output } => {
             cmd::convert::file_to_stream(input, output, read_options)
         }

@@ -1,14 +1,17 @@
 //! The subcommands of the `quiver` binary, one module per family.
 //!
-//! Today there are [`convert`] (`file-to-stream`, `stream-to-file`) and [`legacy`]
+//! Today there are [`convert`] (`convert`, `file-to-stream`, `stream-to-file`), [`json`]
+//! (`json`, `from-json`) and [`legacy`]
 //! (`legacy decode`, `legacy encode`); `inspect`, `print` and `validate` are meant to
 //! join them as sibling modules, sharing [`CliError`] and the input/output helpers in
 //! [`convert`].
 
 pub mod convert;
-#[allow(dead_code)] // the inspect, print and validate commands are being built on it
 pub mod input;
+pub mod json;
 pub mod legacy;
+pub mod output;
+pub mod progress;
 
 use std::fmt;
 
