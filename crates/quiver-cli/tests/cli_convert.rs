@@ -135,7 +135,7 @@ fn convert_keeps_the_format_and_compression_unless_told() {
     }
 
     ok(&["convert", "z.arrows", "z2", "--to", "file"], d);
-    assert_eq!(read(&d.join("z2")).0, true);
+    assert!(read(&d.join("z2")).0);
     assert_eq!(read(&d.join("z2")).2, zstd);
     ok(
         &[

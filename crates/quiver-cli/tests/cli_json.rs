@@ -148,7 +148,7 @@ fn json_errors_are_one_exact_line() {
         ),
     ];
     for (args, expected) in cases {
-        let args: Vec<&Path> = args.iter().map(|a| Path::new(a)).collect();
+        let args: Vec<&Path> = args.iter().map(Path::new).collect();
         let out = Command::new(env!("CARGO_BIN_EXE_quiver"))
             .args(&args)
             .current_dir(d)
