@@ -1,10 +1,10 @@
-//! Access to the layouts that index their values indirectly: list views, unions and
-//! run-end encoded arrays.
+//! Access to the layouts that index their values indirectly: list views, unions,
+//! run-end encoded and dictionary arrays.
 
 use crate::data::Array;
 use crate::datatype::{DataType, UnionMode};
 pub use crate::values::run_end;
-use crate::values::{i32_at, offset_at};
+use crate::values::{dict_index, i32_at, offset_at};
 
 impl Array {
     /// The child range `(start, len)` of slot `i` of a list, large list, map, fixed-size
@@ -80,5 +80,72 @@ impl Array {
             }
         }
         (lo < n && lo < self.children().get(1)?.len()).then_some(lo)
+    }
+
+    /// For slot `i` of a dictionary array: the slot in its dictionary that holds the
+    /// value. `None` if the type is not a dictionary, there is no dictionary, or the
+    /// index is negative or past the dictionary's end (possible only without full
+    /// validation). A null slot still has an index; check [`is_null`](Array::is_null).
+    ///
+    /// ```
+    /// use quiver_array::Array;
+    /// let d = Array::dictionary_from(
+    ///     Array::from(vec![Some(1i8), None, Some(0)]),
+    ///     Array::from(vec!["lo", "hi"]),
+    ///     false,
+    /// )
+    /// .unwrap();
+    /// assert_eq!(d.dictionary_key(0), Some(1));
+    /// assert_eq!(d.dictionary_key(2), Some(0));
+    /// assert_eq!(d.dictionary_key(3), None);
+    /// assert_eq!(Array::from(vec![1i8]).dictionary_key(0), None);
+    /// ```
+    pub fn dictionary_key(&self, i: usize) -> Option<usize> {
+        let DataType::Dictionary { index, .. } = self.data_type() else {
+            return None;
+        };
+        if i >= self.len() {
+            return None;
+        }
+        let k = dict_index(self, i, index)?;
+        (k < self.dictionary()?.len()).then_some(k)
+    }
+
+    /// Whether slot `i` holds no value, looking through the layouts that have no
+    /// validity of their own or whose value lives elsewhere: a null-type slot, a union
+    /// slot whose selected child is null, a run-end encoded slot whose run value is null,
+    /// and a dictionary slot whose dictionary value is null are null too. Broken slots
+    /// (possible only without full validation) count as null.
+    ///
+    /// ```
+    /// use quiver_array::{Array, UnionMode};
+    /// let u = Array::union_from(
+    ///     vec![("i", Array::from(vec![Some(7i32), None]))],
+    ///     &[0, 0],
+    ///     UnionMode::Dense,
+    /// )
+    /// .unwrap();
+    /// assert!(!u.is_null(1)); // a union has no validity bitmap
+    /// assert!(u.is_logical_null(1));
+    /// assert!(!u.is_logical_null(0));
+    /// ```
+    pub fn is_logical_null(&self, i: usize) -> bool {
+        if i >= self.len() || self.is_null(i) {
+            return true;
+        }
+        let inner = match self.data_type() {
+            DataType::Null => return true,
+            DataType::Union { .. } => self
+                .union_slot(i)
+                .and_then(|(_, child, slot)| Some((self.children().get(child)?, slot))),
+            DataType::RunEndEncoded(..) => self
+                .run_index(i)
+                .and_then(|run| Some((self.children().get(1)?, run))),
+            DataType::Dictionary { .. } => self
+                .dictionary_key(i)
+                .and_then(|key| Some((self.dictionary()?, key))),
+            _ => return false,
+        };
+        inner.is_none_or(|(child, slot)| child.is_logical_null(slot))
     }
 }

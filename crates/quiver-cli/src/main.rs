@@ -73,6 +73,12 @@ enum Command {
         /// Where to write the file ('-' for standard output).
         output: PathBuf,
     },
+    /// Print the first rows of an Arrow IPC file or stream (a table, CSV or JSON lines).
+    #[command(after_help = cmd::print::HEAD_EXAMPLES)]
+    Head(cmd::print::HeadArgs),
+    /// Print every row of an Arrow IPC file or stream, batch by batch.
+    #[command(after_help = cmd::print::CAT_EXAMPLES)]
+    Cat(cmd::print::CatArgs),
     /// Read and write pyarrow's legacy `pyarrow.serialize` blobs (pyarrow 10 and earlier).
     #[command(after_help = LEGACY_EXAMPLES)]
     Legacy {
@@ -139,6 +145,8 @@ fn main() -> ExitCode {
         Command::StreamToFile { input, output } => {
             cmd::convert::stream_to_file(input, output, read_options)
         }
+        Command::Head(args) => cmd::print::head(args, read_options),
+        Command::Cat(args) => cmd::print::cat(args, read_options),
         Command::Legacy {
             command: LegacyCommand::Decode { blob, pretty },
         } => cmd::legacy::decode(blob, *pretty),
@@ -148,6 +156,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        // A closed standard output pipe: the reader has what it wanted.
+        Err(e) if e.is_quiet() => ExitCode::SUCCESS,
         Err(e) => {
             // Nothing sensible is left to do if standard error itself is gone.
             let _ = writeln!(

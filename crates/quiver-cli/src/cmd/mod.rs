@@ -11,15 +11,17 @@ pub mod input;
 pub mod json;
 pub mod legacy;
 pub mod output;
+pub mod print;
 pub mod progress;
 
-use std::fmt;
+use std::{fmt, io};
 
 /// A failed command: one human-readable message (the binary prints it on one line).
 #[derive(Debug)]
 pub struct CliError {
     message: String,
     usage: bool,
+    quiet: bool,
 }
 
 impl CliError {
@@ -28,6 +30,7 @@ impl CliError {
         Self {
             message: message.into(),
             usage: false,
+            quiet: false,
         }
     }
 
@@ -37,7 +40,24 @@ impl CliError {
         Self {
             message: message.into(),
             usage: true,
+            quiet: false,
         }
+    }
+
+    /// A failed write to standard output, worded for the user, except that a closed pipe
+    /// (`quiver cat big.arrow | head -1`: the reader has all it wanted) stops the
+    /// command quietly: see [`is_quiet`](CliError::is_quiet).
+    pub fn stdout(e: io::Error) -> Self {
+        Self {
+            quiet: e.kind() == io::ErrorKind::BrokenPipe,
+            ..Self::new(format!("cannot write to standard output: {e}"))
+        }
+    }
+
+    /// Whether the command stopped for a reason that is no error to report: the binary
+    /// prints nothing and exits with code 0.
+    pub fn is_quiet(&self) -> bool {
+        self.quiet
     }
 
     /// The process exit code for this error: 2 for usage errors, else 1.
