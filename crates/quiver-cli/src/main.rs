@@ -61,6 +61,12 @@ enum Command {
         /// Where to write the file ('-' for standard output).
         output: PathBuf,
     },
+    /// Print the schema: types, nullability, dictionaries, extension types, metadata.
+    Schema(cmd::inspect::SchemaArgs),
+    /// Describe a file or stream: format, batches, rows, columns, compression, dictionaries.
+    Info(cmd::inspect::InfoArgs),
+    /// Check that a file or stream is valid, at the default or the full level.
+    Validate(cmd::validate::ValidateArgs),
     /// Read and write pyarrow's legacy `pyarrow.serialize` blobs (pyarrow 10 and earlier).
     #[command(after_help = LEGACY_EXAMPLES)]
     Legacy {
@@ -124,6 +130,9 @@ fn main() -> ExitCode {
         Command::StreamToFile { input, output } => {
             cmd::convert::stream_to_file(input, output, read_options)
         }
+        Command::Schema(args) => cmd::inspect::schema(args, read_options),
+        Command::Info(args) => cmd::inspect::info(args, read_options),
+        Command::Validate(args) => cmd::validate::validate(args, read_options),
         Command::Legacy {
             command: LegacyCommand::Decode { blob, pretty },
         } => cmd::legacy::decode(blob, *pretty),

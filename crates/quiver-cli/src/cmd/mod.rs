@@ -8,7 +8,9 @@
 pub mod convert;
 #[allow(dead_code)] // the inspect, print and validate commands are being built on it
 pub mod input;
+pub mod inspect;
 pub mod legacy;
+pub mod validate;
 
 use std::fmt;
 
