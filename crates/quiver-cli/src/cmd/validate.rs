@@ -62,14 +62,17 @@ Examples:
 
 /// Checks `args.file` and prints the verdict.
 pub fn validate(args: &ValidateArgs, options: IpcReadOptions) -> Result<(), CliError> {
-    let mut level = if args.full { "full" } else { "default" }.to_owned();
-    if !options.value_range_checks() {
-        level.push_str(", value range checks off");
-    }
+    let level = if args.full { "full" } else { "default" };
+    let ranges_off = !options.value_range_checks();
+    let note = if ranges_off {
+        " (value range checks off)"
+    } else {
+        ""
+    };
     let opened = Opened::open(&args.file)?;
     let name = opened.name;
     let invalid = |what: &dyn std::fmt::Display| {
-        CliError::new(format!("{name} failed {level} validation: {what}"))
+        CliError::new(format!("{name} failed {level} validation{note}: {what}"))
     };
     let (mut batches, mut rows) = (0u64, 0u64);
     let mut count = |batch: &RecordBatch, index: usize| -> Result<(), CliError> {
@@ -111,10 +114,15 @@ pub fn validate(args: &ValidateArgs, options: IpcReadOptions) -> Result<(), CliE
             }
         }
     }
+    let note = if ranges_off {
+        ", value range checks off"
+    } else {
+        ""
+    };
     let batches_word = if batches == 1 { "batch" } else { "batches" };
     let rows_word = if rows == 1 { "row" } else { "rows" };
     print(&format!(
-        "OK: {batches} {batches_word}, {rows} {rows_word} ({level} validation)\n"
+        "OK: {batches} {batches_word}, {rows} {rows_word} ({level} validation{note})\n"
     ))
 }
 
