@@ -73,12 +73,18 @@ enum Command {
         /// Where to write the file ('-' for standard output).
         output: PathBuf,
     },
+    /// Print the schema: types, nullability, dictionaries, extension types, metadata.
+    Schema(cmd::inspect::SchemaArgs),
+    /// Describe a file or stream: format, batches, rows, columns, compression, dictionaries.
+    Info(cmd::inspect::InfoArgs),
     /// Print the first rows of an Arrow IPC file or stream (a table, CSV or JSON lines).
     #[command(after_help = cmd::print::HEAD_EXAMPLES)]
     Head(cmd::print::HeadArgs),
     /// Print every row of an Arrow IPC file or stream, batch by batch.
     #[command(after_help = cmd::print::CAT_EXAMPLES)]
     Cat(cmd::print::CatArgs),
+    /// Check that a file or stream is valid, at the default or the full level.
+    Validate(cmd::validate::ValidateArgs),
     /// Read and write pyarrow's legacy `pyarrow.serialize` blobs (pyarrow 10 and earlier).
     #[command(after_help = LEGACY_EXAMPLES)]
     Legacy {
@@ -145,8 +151,11 @@ fn main() -> ExitCode {
         Command::StreamToFile { input, output } => {
             cmd::convert::stream_to_file(input, output, read_options)
         }
+        Command::Schema(args) => cmd::inspect::schema(args, read_options),
+        Command::Info(args) => cmd::inspect::info(args, read_options),
         Command::Head(args) => cmd::print::head(args, read_options),
         Command::Cat(args) => cmd::print::cat(args, read_options),
+        Command::Validate(args) => cmd::validate::validate(args, read_options),
         Command::Legacy {
             command: LegacyCommand::Decode { blob, pretty },
         } => cmd::legacy::decode(blob, *pretty),

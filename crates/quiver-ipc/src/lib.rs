@@ -60,7 +60,7 @@ pub use message::{
     DecodedMessage, EncodedMessage, EncodedMessageRef, Message, MessageDecoder, MessageEncoder,
     MessageType,
 };
-pub use options::{IpcReadOptions, IpcWriteOptions, MetadataVersion};
+pub use options::{Endianness, IpcReadOptions, IpcWriteOptions, MetadataVersion};
 pub use read::file::FileReader;
 pub use read::file_decoder::{Block, FileDecoder};
 pub use read::stream::StreamReader;

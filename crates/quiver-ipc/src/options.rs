@@ -19,6 +19,32 @@ pub enum MetadataVersion {
     V5,
 }
 
+/// The byte order of the body buffers, as a schema declares it (Arrow's `Endianness`).
+///
+/// ```
+/// use quiver_ipc::Endianness;
+/// let expected = if cfg!(target_endian = "big") { Endianness::Big } else { Endianness::Little };
+/// assert_eq!(Endianness::native(), expected);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endianness {
+    /// Least significant byte first (what writers on x86-64 and ARM produce).
+    Little,
+    /// Most significant byte first.
+    Big,
+}
+
+impl Endianness {
+    /// The byte order of this machine, which writers declare.
+    pub fn native() -> Self {
+        if cfg!(target_endian = "big") {
+            Endianness::Big
+        } else {
+            Endianness::Little
+        }
+    }
+}
+
 /// Options for [`StreamWriter`](crate::StreamWriter) and [`FileWriter`](crate::FileWriter),
 /// set with `with_*` calls like [`IpcReadOptions`] and read back with getters.
 ///

@@ -1,18 +1,24 @@
-//! The subcommands of the `quiver` binary, one module per family.
+//! The subcommands of the `quiver` binary, one module per family:
 //!
-//! Today there are [`convert`] (`convert`, `file-to-stream`, `stream-to-file`), [`json`]
-//! (`json`, `from-json`) and [`legacy`]
-//! (`legacy decode`, `legacy encode`); `inspect`, `print` and `validate` are meant to
-//! join them as sibling modules, sharing [`CliError`] and the input/output helpers in
-//! [`convert`].
+//! - [`inspect`] (`schema`, `info`) and [`validate`] (`validate`);
+//! - [`print`] (`head`, `cat`: a table, CSV or JSON lines);
+//! - [`convert`] (`convert`, `file-to-stream`, `stream-to-file`) and [`json`] (`json`,
+//!   `from-json`), writing through [`output`] (atomic files, the same-file and terminal
+//!   guards, Ctrl-C clean-up) with a [`progress`] bar on a terminal;
+//! - [`legacy`] (`legacy decode`, `legacy encode`).
+//!
+//! They share [`CliError`] and [`input`], which opens a file or a stream told apart by
+//! its bytes.
 
 pub mod convert;
 pub mod input;
+pub mod inspect;
 pub mod json;
 pub mod legacy;
 pub mod output;
 pub mod print;
 pub mod progress;
+pub mod validate;
 
 use std::{fmt, io};
 

@@ -13,7 +13,7 @@ use crate::convert::schema::{IpcSchema, schema_from_fb};
 use crate::error::{IpcError, Location, Result};
 use crate::fb;
 use crate::message::VerifiedMessage;
-use crate::options::{IpcReadOptions, MetadataVersion, Selection, project_schema};
+use crate::options::{Endianness, IpcReadOptions, MetadataVersion, Selection, project_schema};
 use crate::read::array::{Body, Dictionaries};
 use crate::read::decoder::{decode_dictionary, decode_record_batch, plan_record_batch};
 
@@ -133,6 +133,42 @@ impl Message {
             .transpose()
     }
 
+    /// The id of the dictionary a dictionary batch message carries; `None` for every
+    /// other message type.
+    ///
+    /// ```
+    /// use quiver_array::{Array, RecordBatch};
+    /// use quiver_ipc::message::{Message, MessageEncoder};
+    /// use quiver_ipc::IpcReadOptions;
+    ///
+    /// let dict = Array::dictionary_from(Array::from(vec![0i32, 1]), Array::from(vec!["a", "b"]), false).unwrap();
+    /// let batch = RecordBatch::try_from_columns(vec![dict], &["d"]).unwrap();
+    /// let mut encoder = MessageEncoder::try_new(batch.schema(), Default::default()).unwrap();
+    /// let encoded = encoder.encode_batch(&batch).unwrap(); // the dictionary, then the batch
+    /// let read = IpcReadOptions::default();
+    /// let dictionary = Message::try_new(encoded[0].metadata().clone(), &read).unwrap();
+    /// assert_eq!((dictionary.dictionary_id(), dictionary.is_delta()), (Some(0), false));
+    /// let record_batch = Message::try_new(encoded[1].metadata().clone(), &read).unwrap();
+    /// assert_eq!((record_batch.dictionary_id(), record_batch.is_delta()), (None, false));
+    /// ```
+    pub fn dictionary_id(&self) -> Option<i64> {
+        self.dictionary_batch().map(|d| d.id())
+    }
+
+    /// Whether a dictionary batch message is a delta (its values are appended to the
+    /// dictionary already known) rather than a whole dictionary; `false` for every other
+    /// message type. See [`dictionary_id`](Message::dictionary_id).
+    pub fn is_delta(&self) -> bool {
+        self.dictionary_batch().is_some_and(|d| d.isDelta())
+    }
+
+    fn dictionary_batch(&self) -> Option<fb::DictionaryBatch<'_>> {
+        match self.inner.header {
+            fb::MessageHeader::DictionaryBatch => self.inner.message().header_as_dictionary_batch(),
+            _ => None,
+        }
+    }
+
     /// The metadata bytes, as given.
     pub fn metadata(&self) -> &Buffer {
         self.inner.bytes()
@@ -248,6 +284,55 @@ impl MessageDecoder {
     /// The dictionary with id `id` as known so far (deltas applied).
     pub fn dictionary(&self, id: i64) -> Option<&Array> {
         self.dictionaries.get(&id)
+    }
+
+    /// The dictionary id of every field of the schema, as the schema message gave
+    /// them, once the schema was decoded: one entry per field of a pre-order walk over
+    /// the whole (unprojected) schema, in the order of
+    /// [`Schema::dictionary_ids`](quiver_array::Schema::dictionary_ids), `Some(id)` for a
+    /// dictionary-encoded field. Writers may number dictionaries differently from that
+    /// method, and several fields may share one dictionary.
+    ///
+    /// ```
+    /// use quiver_array::{DataType, Field, Schema};
+    /// use quiver_ipc::message::{MessageDecoder, MessageEncoder};
+    ///
+    /// let dict = DataType::Dictionary { index: Box::new(DataType::Int8), value: Box::new(DataType::Utf8), ordered: false };
+    /// let schema = Schema::new(vec![Field::new("n", DataType::Int32, true), Field::new("d", dict, true)]);
+    /// let mut encoder = MessageEncoder::try_new(&schema, Default::default()).unwrap();
+    /// let mut decoder = MessageDecoder::new(Default::default());
+    /// assert_eq!(decoder.dictionary_ids(), None);
+    /// let message = encoder.encode_schema();
+    /// decoder.decode(message.metadata().clone(), message.body()).unwrap();
+    /// assert_eq!(decoder.dictionary_ids(), Some(&[None, Some(0)][..]));
+    /// ```
+    pub fn dictionary_ids(&self) -> Option<&[Option<i64>]> {
+        self.schema.as_ref().map(|s| s.dict_ids.as_slice())
+    }
+
+    /// The byte order the schema declares for the body buffers, once the schema was
+    /// decoded. Big-endian data is swapped to the machine's order as it is read.
+    ///
+    /// ```
+    /// use quiver_array::{DataType, Field, Schema};
+    /// use quiver_ipc::message::{MessageDecoder, MessageEncoder};
+    /// use quiver_ipc::Endianness;
+    ///
+    /// let schema = Schema::new(vec![Field::new("n", DataType::Int32, true)]);
+    /// let mut encoder = MessageEncoder::try_new(&schema, Default::default()).unwrap();
+    /// let mut decoder = MessageDecoder::new(Default::default());
+    /// let message = encoder.encode_schema();
+    /// decoder.decode(message.metadata().clone(), message.body()).unwrap();
+    /// assert_eq!(decoder.endianness(), Some(Endianness::native()));
+    /// ```
+    pub fn endianness(&self) -> Option<Endianness> {
+        self.schema.as_ref().map(|s| {
+            if s.big_endian {
+                Endianness::Big
+            } else {
+                Endianness::Little
+            }
+        })
     }
 
     /// Messages decoded so far.
