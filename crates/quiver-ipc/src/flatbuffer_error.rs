@@ -332,6 +332,13 @@ fn known_table(name: &str) -> Option<&'static str> {
     TABLES.into_iter().find(|t| *t == name)
 }
 
+// Tests may panic on bytes they built themselves.
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 #[path = "flatbuffer_error_tests.rs"]
 mod tests;
