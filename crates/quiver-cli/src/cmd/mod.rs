@@ -6,6 +6,7 @@
 //! [`convert`].
 
 pub mod convert;
+pub mod docs;
 #[allow(dead_code)] // the inspect, print and validate commands are being built on it
 pub mod input;
 pub mod legacy;
