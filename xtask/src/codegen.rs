@@ -1,6 +1,9 @@
 //! `cargo xtask codegen [--check]`: turns `crates/quiver-ipc/format/*.fbs`
 //! into `crates/quiver-ipc/src/gen/*.rs` with a pinned flatc, post-processed
-//! here (no sed) and formatted with rustfmt so the output is reproducible.
+//! here (no sed) and formatted with rustfmt so the output is reproducible; and
+//! writes the `quiver` CLI's shell completions and man pages ([`cli_docs`]).
+
+mod cli_docs;
 
 use crate::{Failure, Result, capture, repo_root, run};
 use std::fs;
@@ -53,13 +56,31 @@ fn header() -> String {
 
 pub fn main(args: &[String]) -> Result<()> {
     match args {
-        [] => write_tree(),
+        [] => {
+            write_tree()?;
+            cli_docs::write_tree().map_err(Failure::from)
+        }
         [flag] if flag == "--check" => check().map_err(Failure::from),
         _ => Err(Failure::usage("codegen takes only `--check`")),
     }
 }
 
-/// Regenerates into the source tree.
+/// Checks that every generated file is fresh: the flatbuffers bindings and the CLI's
+/// completions and man pages (both are checked even when one fails). Also used by
+/// `cargo xtask test`.
+pub fn check() -> Result<(), String> {
+    let failures: Vec<String> = [check_flatbuffers(), cli_docs::check()]
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
+}
+
+/// Regenerates the flatbuffers bindings into the source tree.
 fn write_tree() -> Result<()> {
     let root = repo_root();
     let scratch = Scratch::new("codegen")?;
@@ -76,9 +97,9 @@ fn write_tree() -> Result<()> {
     Ok(())
 }
 
-/// Regenerates into a temporary directory and compares with the tree.
-/// Also used by `cargo xtask test`.
-pub fn check() -> Result<(), String> {
+/// Regenerates the flatbuffers bindings into a temporary directory and compares them
+/// with the tree.
+fn check_flatbuffers() -> Result<(), String> {
     let root = repo_root();
     let scratch = Scratch::new("codegen-check")?;
     let generated = generate(&root, scratch.path())?;

@@ -13,8 +13,11 @@ const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
 commands:
-  codegen [--check]     regenerate crates/quiver-ipc/src/gen from the .fbs files;
-                        with --check, fail if the committed files are stale
+  codegen [--check]     regenerate crates/quiver-ipc/src/gen from the .fbs files,
+                        and the quiver CLI's shell completions and man pages
+                        (crates/quiver-cli/{completions,man}) from its clap
+                        definition; with --check, fail if the committed files are
+                        stale
   test [--skip-python] [-- CARGO_TEST_ARGS...]
                         run the whole suite: fmt, clippy, codegen freshness,
                         pyarrow venv, pyarrow 10 venv (Python 3.11: set

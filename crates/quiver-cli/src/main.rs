@@ -1,20 +1,30 @@
-//! The `quiver` command-line tool for Arrow IPC data.
+//! `quiver`, the command-line tool for Arrow IPC data: inspect, print, convert and
+//! validate Arrow IPC files and streams, translate them to and from the Arrow JSON
+//! integration format, and read and write pyarrow's legacy serialize blobs.
 //!
 //! ```text
-//! quiver convert IN OUT [--to file|stream] [--compression none|lz4|zstd] ...
+//! quiver schema FILE              # the schema: types, nullability, dictionaries, metadata
+//! quiver info FILE [--json]       # format, version, batches, rows, columns, compression
+//! quiver head FILE [-n N]         # the first rows as a table (or CSV, JSON lines)
+//! quiver cat FILE                 # every row
+//! quiver validate FILE [--full]   # check every batch: `OK: N batches, M rows`
+//! quiver convert IN OUT           # file <-> stream, compression, batch size, columns
 //! quiver json IN OUT              # Arrow IPC -> Arrow JSON integration format
 //! quiver from-json IN OUT         # Arrow JSON integration format -> Arrow IPC
 //! quiver file-to-stream IN OUT    # Arrow IPC file   -> Arrow IPC stream
 //! quiver stream-to-file IN OUT    # Arrow IPC stream -> Arrow IPC file
 //! quiver legacy decode BLOB       # pyarrow.serialize blob -> canonical JSON
 //! quiver legacy encode JSON OUT   # canonical JSON -> pyarrow.serialize blob
+//! quiver completions SHELL        # a bash, zsh or fish completion script
 //! ```
 //!
 //! `-` stands for standard input or standard output. Every command either succeeds
-//! (exit code 0) or prints exactly one line starting with `quiver: ` on standard error
-//! and exits with code 1; usage errors keep clap's exit code 2, and so does binary output
-//! refused because standard output is a terminal. The commands themselves
-//! live in [`cmd`], one module per family of subcommands.
+//! (exit code 0) or prints exactly one line starting with `quiver: ` on standard error,
+//! saying what went wrong, where and what to do, and exits with code 1 for bad data or a
+//! failed read or write, or 2 for a usage error (clap's own, or binary output refused
+//! because standard output is a terminal). The commands themselves live in [`cmd`], one
+//! module per family of subcommands; the shell completions and man pages in
+//! `completions/` and `man/` are generated from [`Cli`] by `cargo xtask codegen`.
 
 mod cmd;
 
@@ -22,18 +32,22 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Command-line arguments.
 #[derive(Debug, Parser)]
 #[command(
     name = "quiver",
     version,
-    about = "Convert Arrow IPC files and streams, and pyarrow's legacy serialize blobs",
-    long_about = "Convert between the Arrow IPC file (random access) and streaming formats. \
-                  Every batch is fully decoded and validated, then re-encoded with default \
-                  write options. 'quiver legacy' reads and writes pyarrow's legacy \
-                  serialize blobs. Use '-' for standard input or standard output."
+    about = "Inspect, print, convert and validate Arrow IPC files and streams",
+    long_about = "Inspect, print, convert and validate Arrow IPC files and streams. \
+                  'schema', 'info' and 'validate' tell what a file holds and whether it is \
+                  sound; 'head' and 'cat' print its rows; 'convert', 'file-to-stream' and \
+                  'stream-to-file' rewrite it; 'json' and 'from-json' translate to and from \
+                  the Arrow JSON integration format; 'legacy' reads and writes pyarrow's \
+                  legacy serialize blobs. The format (file or stream) is told from the \
+                  bytes, not the file name. Use '-' for standard input or standard output.",
+    after_help = EXIT_STATUS
 )]
 struct Cli {
     /// Accept decimals with more digits than their precision, date64 values that are not
@@ -50,6 +64,18 @@ struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Print the schema: types, nullability, dictionaries, extension types, metadata.
+    Schema(cmd::inspect::SchemaArgs),
+    /// Describe a file or stream: format, batches, rows, columns, compression, dictionaries.
+    Info(cmd::inspect::InfoArgs),
+    /// Print the first rows of an Arrow IPC file or stream (a table, CSV or JSON lines).
+    #[command(after_help = cmd::print::HEAD_EXAMPLES)]
+    Head(cmd::print::HeadArgs),
+    /// Print every row of an Arrow IPC file or stream, batch by batch.
+    #[command(after_help = cmd::print::CAT_EXAMPLES)]
+    Cat(cmd::print::CatArgs),
+    /// Check that a file or stream is valid, at the default or the full level.
+    Validate(cmd::validate::ValidateArgs),
     /// Convert Arrow IPC data: file <-> stream, compression, columns, batch size.
     #[command(after_help = cmd::convert::CONVERT_EXAMPLES)]
     Convert(cmd::convert::ConvertArgs),
@@ -73,18 +99,6 @@ enum Command {
         /// Where to write the file ('-' for standard output).
         output: PathBuf,
     },
-    /// Print the schema: types, nullability, dictionaries, extension types, metadata.
-    Schema(cmd::inspect::SchemaArgs),
-    /// Describe a file or stream: format, batches, rows, columns, compression, dictionaries.
-    Info(cmd::inspect::InfoArgs),
-    /// Print the first rows of an Arrow IPC file or stream (a table, CSV or JSON lines).
-    #[command(after_help = cmd::print::HEAD_EXAMPLES)]
-    Head(cmd::print::HeadArgs),
-    /// Print every row of an Arrow IPC file or stream, batch by batch.
-    #[command(after_help = cmd::print::CAT_EXAMPLES)]
-    Cat(cmd::print::CatArgs),
-    /// Check that a file or stream is valid, at the default or the full level.
-    Validate(cmd::validate::ValidateArgs),
     /// Read and write pyarrow's legacy `pyarrow.serialize` blobs (pyarrow 10 and earlier).
     #[command(after_help = LEGACY_EXAMPLES)]
     Legacy {
@@ -92,7 +106,15 @@ enum Command {
         #[command(subcommand)]
         command: LegacyCommand,
     },
+    /// Print a shell completion script (bash, zsh or fish) on standard output.
+    #[command(after_help = cmd::docs::COMPLETIONS_EXAMPLES)]
+    Completions(cmd::docs::CompletionsArgs),
 }
+
+/// The exit codes, at the end of `quiver --help` and of the man page.
+const EXIT_STATUS: &str = "\
+Exit status: 0 on success, 1 on bad data or a failed read or write, 2 on a usage error. \
+An error is one line on standard error, starting with 'quiver: '.";
 
 /// Examples for `quiver legacy --help`.
 const LEGACY_EXAMPLES: &str = "\
@@ -136,32 +158,13 @@ enum LegacyCommand {
 }
 
 fn main() -> ExitCode {
-    // On a usage error (or --help / --version) clap prints its message and exits with
-    // its own code.
-    let cli = Cli::parse();
-    let read_options =
-        quiver::ipc::IpcReadOptions::default().with_value_range_checks(!cli.no_value_range_checks);
-    let result = match &cli.command {
-        Command::Convert(args) => cmd::convert::convert(args, read_options),
-        Command::Json(args) => cmd::json::to_json(args, read_options),
-        Command::FromJson(args) => cmd::json::from_json(args),
-        Command::FileToStream { input, output } => {
-            cmd::convert::file_to_stream(input, output, read_options)
-        }
-        Command::StreamToFile { input, output } => {
-            cmd::convert::stream_to_file(input, output, read_options)
-        }
-        Command::Schema(args) => cmd::inspect::schema(args, read_options),
-        Command::Info(args) => cmd::inspect::info(args, read_options),
-        Command::Head(args) => cmd::print::head(args, read_options),
-        Command::Cat(args) => cmd::print::cat(args, read_options),
-        Command::Validate(args) => cmd::validate::validate(args, read_options),
-        Command::Legacy {
-            command: LegacyCommand::Decode { blob, pretty },
-        } => cmd::legacy::decode(blob, *pretty),
-        Command::Legacy {
-            command: LegacyCommand::Encode { value, output },
-        } => cmd::legacy::encode(value, output),
+    let result = match cmd::docs::generate_docs_dir() {
+        // `quiver generate-docs DIR` (for `cargo xtask codegen`) is kept out of `Cli`, so
+        // that the completions and man pages it writes do not offer it.
+        Some(dir) => cmd::docs::generate_docs(&dir, Cli::command()),
+        // On a usage error (or --help / --version) clap prints its message and exits
+        // with its own code.
+        None => run(&Cli::parse()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -176,6 +179,35 @@ fn main() -> ExitCode {
             );
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// Runs the command `cli` asks for.
+fn run(cli: &Cli) -> Result<(), cmd::CliError> {
+    let read_options =
+        quiver::ipc::IpcReadOptions::default().with_value_range_checks(!cli.no_value_range_checks);
+    match &cli.command {
+        Command::Schema(args) => cmd::inspect::schema(args, read_options),
+        Command::Info(args) => cmd::inspect::info(args, read_options),
+        Command::Head(args) => cmd::print::head(args, read_options),
+        Command::Cat(args) => cmd::print::cat(args, read_options),
+        Command::Validate(args) => cmd::validate::validate(args, read_options),
+        Command::Convert(args) => cmd::convert::convert(args, read_options),
+        Command::Json(args) => cmd::json::to_json(args, read_options),
+        Command::FromJson(args) => cmd::json::from_json(args),
+        Command::FileToStream { input, output } => {
+            cmd::convert::file_to_stream(input, output, read_options)
+        }
+        Command::StreamToFile { input, output } => {
+            cmd::convert::stream_to_file(input, output, read_options)
+        }
+        Command::Legacy {
+            command: LegacyCommand::Decode { blob, pretty },
+        } => cmd::legacy::decode(blob, *pretty),
+        Command::Legacy {
+            command: LegacyCommand::Encode { value, output },
+        } => cmd::legacy::encode(value, output),
+        Command::Completions(args) => cmd::docs::completions(args, Cli::command()),
     }
 }
 

@@ -111,13 +111,22 @@ pub enum IpcError {
         looks_like: Option<IpcFormat>,
     },
     /// A flatbuffer (message metadata or footer) failed verification.
-    #[error("malformed {what} metadata at {location}: {source}")]
+    ///
+    /// `Display` says in plain words which field of which Arrow table is broken and how,
+    /// like ``malformed message metadata at message 0, byte 8: the `fields` field of
+    /// table `Schema` (at `Message.header.fields`) is misaligned (a u32 at byte 42 of the
+    /// message metadata); the data is corrupt or not Arrow IPC``; the verifier's own
+    /// error, with its trace, stays in `source`.
+    #[error(
+        "malformed {what} metadata at {location}: {}",
+        crate::flatbuffer_error::describe(what, source)
+    )]
     InvalidFlatbuffer {
         /// `"message"`, `"footer"`, `"schema"`.
         what: &'static str,
         /// Where.
         location: Box<Location>,
-        /// The verifier's complaint.
+        /// The verifier's complaint (also [`std::error::Error::source`]).
         source: flatbuffers::InvalidFlatbuffer,
     },
     /// The metadata (a message, schema or footer table) verified as a flatbuffer but

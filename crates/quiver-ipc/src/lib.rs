@@ -38,7 +38,7 @@ macro_rules! reader_modules {
     )*};
 }
 
-reader_modules!(compression, convert, pub message, read, tensor);
+reader_modules!(compression, convert, flatbuffer_error, pub message, read, tensor);
 
 mod error;
 mod error_kind;

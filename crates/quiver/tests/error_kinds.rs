@@ -172,6 +172,12 @@ fn a_corrupted_flatbuffer_is_malformed_metadata() {
         panic!("{e:?}")
     };
     assert_eq!((*what, location.message), ("message", Some(0)));
+    assert_eq!(
+        e.to_string(),
+        "malformed message metadata at message 0, byte 176: the root table `Message` reaches \
+         past the end of the message metadata (bytes 16776960..16776964); the data is corrupt \
+         or not Arrow IPC"
+    );
 }
 
 #[test]

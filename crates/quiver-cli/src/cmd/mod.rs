@@ -5,12 +5,14 @@
 //! - [`convert`] (`convert`, `file-to-stream`, `stream-to-file`) and [`json`] (`json`,
 //!   `from-json`), writing through [`output`] (atomic files, the same-file and terminal
 //!   guards, Ctrl-C clean-up) with a [`progress`] bar on a terminal;
-//! - [`legacy`] (`legacy decode`, `legacy encode`).
+//! - [`legacy`] (`legacy decode`, `legacy encode`);
+//! - [`docs`] (`completions`, and the man pages `cargo xtask codegen` writes).
 //!
 //! They share [`CliError`] and [`input`], which opens a file or a stream told apart by
 //! its bytes.
 
 pub mod convert;
+pub mod docs;
 pub mod input;
 pub mod inspect;
 pub mod json;
