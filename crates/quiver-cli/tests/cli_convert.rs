@@ -349,3 +349,51 @@ fn dash_reads_stdin_and_writes_stdout() {
     assert_eq!(codecs, vec![Some(CompressionCodec::Zstd); 3]);
     assert_same_rows(&got, &batches());
 }
+
+/// Binary output to a pipe whose reader leaves early (`quiver convert in - | head -c 100`)
+/// ends quietly with exit 0, as `cat` and `head` do; the same for the other commands that
+/// write to standard output.
+#[test]
+fn a_closed_pipe_ends_binary_output_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    // 64 batches of 1,500 rows: several MB, far more than a pipe buffer holds.
+    let big = batches();
+    let mut w = quiver::ipc::new_file(Vec::new(), big[0].schema()).unwrap();
+    for _ in 0..64 {
+        big.iter().for_each(|b| w.write(b).unwrap());
+    }
+    fs::write(dir.path().join("big.arrow"), w.close().unwrap()).unwrap();
+    let commands: [&[&str]; 4] = [
+        &["convert", "big.arrow", "-", "--to", "stream"],
+        &["convert", "big.arrow", "-"],
+        &["file-to-stream", "big.arrow", "-"],
+        &["json", "big.arrow", "-"],
+    ];
+    for args in commands {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_quiver"))
+            .args(args)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 100];
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_exact(&mut first)
+            .unwrap();
+        // The pipe's read end is dropped here; quiver's next write fails with EPIPE.
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "",
+            "quiver {args:?} printed an error"
+        );
+        assert_eq!(out.status.code(), Some(0), "quiver {args:?}");
+    }
+}

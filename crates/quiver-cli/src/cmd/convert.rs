@@ -204,7 +204,8 @@ fn run(mut input: Input, in_path: &Path, out_path: &Path, plan: &Plan) -> Result
     let in_format = format_name(input.format());
     let to = plan.to.unwrap_or(input.format());
     let read_error = |e: &dyn Display| read_error(in_format, in_path, e);
-    let write_error = |e: &dyn Display| write_error(format_name(to), out_path, e);
+    let write_error =
+        |e: &(dyn std::error::Error + 'static)| write_error(format_name(to), out_path, e);
 
     let projection = match &plan.columns {
         Some(names) => Some(resolve_columns(input.schema(), names, in_path)?),
@@ -478,11 +479,18 @@ pub(super) fn read_error(format: &str, path: &Path, e: &dyn Display) -> CliError
     ))
 }
 
-pub(super) fn write_error(format: &str, path: &Path, e: &dyn Display) -> CliError {
+/// A failed write of `format` to `path`; quiet when standard output was closed by its
+/// reader (`quiver convert in.arrow - | head -c 100`).
+pub(super) fn write_error(
+    format: &str,
+    path: &Path,
+    e: &(dyn std::error::Error + 'static),
+) -> CliError {
     CliError::new(format!(
         "cannot write {format} {}: {e}",
         describe(path, "to standard output")
     ))
+    .quiet_on_broken_pipe(is_std(path), e)
 }
 
 /// The whole input as one [`Buffer`]: a memory map of a regular file (zero-copy), or

@@ -68,7 +68,7 @@ pub fn to_json(args: &JsonArgs, options: IpcReadOptions) -> Result<(), CliError>
     {
         batches.push(batch);
     }
-    let write_error = |e: &dyn std::fmt::Display| write_error("JSON", &args.output, e);
+    let write_error = |e: &(dyn std::error::Error + 'static)| write_error("JSON", &args.output, e);
     let mut text = quiver::json::write_json_file_pretty(input.schema(), &batches, None)
         .map_err(|e| write_error(&e))?;
     text.push('\n');
@@ -92,7 +92,7 @@ pub fn from_json(args: &FromJsonArgs) -> Result<(), CliError> {
         |e: &dyn std::fmt::Display| CliError::new(format!("cannot read JSON {what}: {e}"));
     let text = read_text(&args.input).map_err(|e| read_error(&e))?;
     let doc = quiver::json::read_json_file(&text).map_err(|e| read_error(&e))?;
-    let write_error = |e: &dyn std::fmt::Display| write_error(name, &args.output, e);
+    let write_error = |e: &(dyn std::error::Error + 'static)| write_error(name, &args.output, e);
     let (target, sink) = Output::create(&args.output).map_err(|e| write_error(&e))?;
     let mut writer = Writer::new(to, sink, &doc.schema, IpcWriteOptions::default())
         .map_err(|e| write_error(&e))?;

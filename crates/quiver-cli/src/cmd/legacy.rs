@@ -9,7 +9,7 @@
 //! output is never written to a terminal.
 
 use std::fs::File;
-use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufReader, IsTerminal, Read, Write};
 use std::path::Path;
 
 use quiver::legacy::canonical::{from_canonical, to_canonical};
@@ -32,16 +32,16 @@ pub fn decode(input: &Path, pretty: bool) -> Result<(), CliError> {
             "cannot print legacy blob {name} as canonical JSON: {e}"
         ))
     })?;
-    let write_error =
-        |e: &dyn std::fmt::Display| CliError::new(format!("cannot write to standard output: {e}"));
-    let mut out = BufWriter::new(io::stdout().lock());
-    if pretty {
-        serde_json::to_writer_pretty(&mut out, &json).map_err(|e| write_error(&e))?;
+    let mut text = if pretty {
+        serde_json::to_string_pretty(&json)
     } else {
-        serde_json::to_writer(&mut out, &json).map_err(|e| write_error(&e))?;
+        serde_json::to_string(&json)
     }
-    out.write_all(b"\n").map_err(|e| write_error(&e))?;
-    out.flush().map_err(|e| write_error(&e))
+    .map_err(|e| CliError::new(format!("cannot print legacy blob {name} as JSON: {e}")))?;
+    text.push('\n');
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes()).map_err(CliError::stdout)?;
+    out.flush().map_err(CliError::stdout)
 }
 
 /// Writes the legacy blob of the canonical JSON in `input` (a node, or an object with
@@ -78,11 +78,12 @@ pub fn encode(input: &Path, output: &Path) -> Result<(), CliError> {
     })?;
     let blob = serialize(&value)
         .map_err(|e| CliError::new(format!("cannot encode canonical JSON {name}: {e}")))?;
-    let write_error = |e: &dyn std::fmt::Display| {
+    let write_error = |e: &(dyn std::error::Error + 'static)| {
         CliError::new(format!(
             "cannot write legacy blob {}: {e}",
             describe(output, "to standard output")
         ))
+        .quiet_on_broken_pipe(is_std(output), e)
     };
     let (target, mut sink) = Output::create(output).map_err(|e| write_error(&e))?;
     blob.write_to(&mut sink).map_err(|e| write_error(&e))?;

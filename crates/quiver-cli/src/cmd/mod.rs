@@ -62,6 +62,17 @@ impl CliError {
         }
     }
 
+    /// This error, made quiet when `cause` (or an error behind it) is a closed pipe and
+    /// the write went to standard output: see [`stdout`](CliError::stdout).
+    pub fn quiet_on_broken_pipe(
+        mut self,
+        to_stdout: bool,
+        cause: &(dyn std::error::Error + 'static),
+    ) -> Self {
+        self.quiet |= to_stdout && is_broken_pipe(cause);
+        self
+    }
+
     /// Whether the command stopped for a reason that is no error to report: the binary
     /// prints nothing and exits with code 0.
     pub fn is_quiet(&self) -> bool {
@@ -81,3 +92,19 @@ impl fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+/// Whether `e`, or any error in its chain of sources, is an I/O error of kind
+/// [`BrokenPipe`](io::ErrorKind::BrokenPipe): the reader of our output went away.
+pub fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(e);
+    while let Some(err) = next {
+        if err
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+        {
+            return true;
+        }
+        next = err.source();
+    }
+    false
+}
