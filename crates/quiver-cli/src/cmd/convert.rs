@@ -38,7 +38,7 @@ use quiver::{
 };
 
 use super::CliError;
-use super::input::Input;
+use super::input::{Input, column_indices};
 // Re-exported: `legacy` (and other commands) write through it from here.
 pub(super) use super::output::Output;
 use super::output::{refuse_same_file, refuse_terminal};
@@ -208,7 +208,11 @@ fn run(mut input: Input, in_path: &Path, out_path: &Path, plan: &Plan) -> Result
         |e: &(dyn std::error::Error + 'static)| write_error(format_name(to), out_path, e);
 
     let projection = match &plan.columns {
-        Some(names) => Some(resolve_columns(input.schema(), names, in_path)?),
+        Some(names) => Some(column_indices(
+            input.schema(),
+            names,
+            &describe(in_path, "standard input"),
+        )?),
         None => None,
     };
     let schema = match &projection {
@@ -253,32 +257,6 @@ fn run(mut input: Input, in_path: &Path, out_path: &Path, plan: &Plan) -> Result
     target.commit(sink).map_err(|e| write_error(&e))?;
     progress.finish();
     Ok(())
-}
-
-/// The indices of the columns `names`, or an error listing the columns there are.
-fn resolve_columns(schema: &Schema, names: &[String], path: &Path) -> Result<Vec<usize>, CliError> {
-    names
-        .iter()
-        .map(|name| {
-            schema
-                .fields()
-                .iter()
-                .position(|f| f.name() == name.as_str())
-                .ok_or_else(|| {
-                    let all: Vec<String> = schema
-                        .fields()
-                        .iter()
-                        .map(|f| format!("'{}'", f.name()))
-                        .collect();
-                    CliError::new(format!(
-                        "no column '{name}' in {}: its columns are {}; give --columns a \
-                         comma-separated list of them",
-                        describe(path, "standard input"),
-                        all.join(", ")
-                    ))
-                })
-        })
-        .collect()
 }
 
 /// The schema of the columns at `indices`, as [`RecordBatch::project`] builds it.

@@ -92,14 +92,10 @@ pub fn completion_script(shell: Shell, mut command: clap::Command) -> Vec<u8> {
 pub fn completions(args: &CompletionsArgs, command: clap::Command) -> Result<(), CliError> {
     let script = completion_script(args.shell, command);
     let mut out = std::io::stdout().lock();
-    match out.write_all(&script).and_then(|()| out.flush()) {
-        Ok(()) => Ok(()),
-        // `quiver completions bash | head`: the reader has what it wanted.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CliError::new(format!(
-            "cannot write the completion script to standard output: {e}"
-        ))),
-    }
+    // `quiver completions bash | head`: a closed pipe ends the command quietly.
+    out.write_all(&script)
+        .and_then(|()| out.flush())
+        .map_err(CliError::stdout)
 }
 
 /// `quiver generate-docs DIR`: writes `DIR/completions/` (one script per [`Shell`]) and

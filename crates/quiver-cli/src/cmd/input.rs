@@ -10,7 +10,9 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
 
 use quiver::ipc::{FileReader, IpcError, IpcFormat, IpcReadOptions, StreamReader};
-use quiver::{Buffer, InputStream, MemoryMappedFile, ReadInputStream, RecordBatch, SchemaRef};
+use quiver::{
+    Buffer, InputStream, MemoryMappedFile, ReadInputStream, RecordBatch, Schema, SchemaRef,
+};
 
 use super::CliError;
 use super::convert::{describe, is_std};
@@ -163,4 +165,66 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(filled)
+}
+
+/// `names` without repeats, in their first order.
+pub fn names_in_order(names: &[String]) -> impl Iterator<Item = &str> {
+    names
+        .iter()
+        .enumerate()
+        .filter(|(i, n)| !names[..*i].contains(n))
+        .map(|(_, n)| n.as_str())
+}
+
+/// The index of each named column (the first of that name), in the order given; a
+/// name given twice is taken once. `name` names the input in the error.
+pub fn column_indices(
+    schema: &Schema,
+    names: &[String],
+    name: &str,
+) -> Result<Vec<usize>, CliError> {
+    names_in_order(names)
+        .map(|wanted| {
+            schema
+                .fields()
+                .iter()
+                .position(|f| f.name() == wanted)
+                .ok_or_else(|| {
+                    let all: Vec<&str> = schema.fields().iter().map(|f| f.name()).collect();
+                    let all = if all.is_empty() {
+                        "(none)".to_owned()
+                    } else {
+                        all.join(", ")
+                    };
+                    CliError::new(format!(
+                        "no column named '{wanted}' in {name}; columns are: {all}"
+                    ))
+                })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quiver::{DataType, Field};
+
+    #[test]
+    fn columns_resolve_in_order_once_each() {
+        let schema = Schema::new(vec![
+            Field::new("a", DataType::Int32, true),
+            Field::new("b", DataType::Utf8, true),
+            Field::new("c", DataType::Boolean, true),
+        ]);
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            column_indices(&schema, &names(&["c", "a", "c"]), "'f'").unwrap(),
+            vec![2, 0]
+        );
+        let err = column_indices(&schema, &names(&["a", "x"]), "'f'").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "no column named 'x' in 'f'; columns are: a, b, c"
+        );
+    }
 }

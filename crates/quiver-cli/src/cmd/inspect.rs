@@ -138,10 +138,7 @@ pub fn info(args: &InfoArgs, options: IpcReadOptions) -> Result<(), CliError> {
 /// Writes `text` to standard output; a closed pipe (`| head`) ends the command quietly.
 pub(crate) fn print(text: &str) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(CliError::new(format!(
-            "cannot write to standard output: {e}"
-        ))),
-        _ => Ok(()),
-    }
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(CliError::stdout)
 }

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use quiver::ipc::{IpcError, IpcReadOptions};
-use quiver::{Field, RecordBatch, Schema};
+use quiver::{Field, RecordBatch};
 
 use super::CliError;
 use super::convert::{describe, is_std};
@@ -186,7 +186,7 @@ fn open_columns(
         return Ok((input, None));
     };
     let name = describe(path, "standard input");
-    let indices = column_indices(input.schema(), names, &name)?;
+    let indices = super::input::column_indices(input.schema(), names, &name)?;
     if indices.iter().copied().eq(0..input.schema().len()) {
         return Ok((input, None));
     }
@@ -200,68 +200,10 @@ fn open_columns(
     let input = Input::open(path, options.with_projection(indices))?;
     // The file could have been replaced in between.
     let got = input.schema().fields().iter().map(|f| f.name());
-    if !got.eq(names_in_order(names)) {
+    if !got.eq(super::input::names_in_order(names)) {
         return Err(CliError::new(format!(
             "{name} changed while it was being read; run the command again"
         )));
     }
     Ok((input, None))
-}
-
-/// `names` without repeats, in their first order.
-fn names_in_order(names: &[String]) -> impl Iterator<Item = &str> {
-    names
-        .iter()
-        .enumerate()
-        .filter(|(i, n)| !names[..*i].contains(n))
-        .map(|(_, n)| n.as_str())
-}
-
-/// The index of each named column (the first of that name), in the order given; a
-/// name given twice is taken once. `name` names the input in the error.
-fn column_indices(schema: &Schema, names: &[String], name: &str) -> Result<Vec<usize>, CliError> {
-    names_in_order(names)
-        .map(|wanted| {
-            schema
-                .fields()
-                .iter()
-                .position(|f| f.name() == wanted)
-                .ok_or_else(|| {
-                    let all: Vec<&str> = schema.fields().iter().map(|f| f.name()).collect();
-                    let all = if all.is_empty() {
-                        "(none)".to_owned()
-                    } else {
-                        all.join(", ")
-                    };
-                    CliError::new(format!(
-                        "no column named '{wanted}' in {name}; columns are: {all}"
-                    ))
-                })
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use quiver::DataType;
-
-    #[test]
-    fn columns_resolve_in_order_once_each() {
-        let schema = Schema::new(vec![
-            Field::new("a", DataType::Int32, true),
-            Field::new("b", DataType::Utf8, true),
-            Field::new("c", DataType::Boolean, true),
-        ]);
-        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            column_indices(&schema, &names(&["c", "a", "c"]), "'f'").unwrap(),
-            vec![2, 0]
-        );
-        let err = column_indices(&schema, &names(&["a", "x"]), "'f'").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "no column named 'x' in 'f'; columns are: a, b, c"
-        );
-    }
 }
