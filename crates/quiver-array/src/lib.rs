@@ -57,7 +57,7 @@ pub use extension::{
     unregister_extension_type, validate_extension,
 };
 pub use field::{Field, Metadata};
-pub use layout::{BufferSpec, Layout, layout};
+pub use layout::{BufferSpec, BufferSpecs, Layout, layout};
 pub use nested::validity_from_bools;
 pub use record_batch::RecordBatch;
 pub use schema::{Schema, SchemaRef};

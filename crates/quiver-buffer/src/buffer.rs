@@ -71,9 +71,19 @@ unsafe impl Send for Buffer {}
 unsafe impl Sync for Buffer {}
 
 impl Buffer {
-    /// An empty buffer.
+    /// An empty buffer. All empty buffers share one owner, so making one never
+    /// allocates (readers and writers make one per absent validity bitmap).
     pub fn empty() -> Self {
-        Self::from_static(&[])
+        static EMPTY: std::sync::LazyLock<Arc<Owner>> = std::sync::LazyLock::new(|| {
+            let bytes: &'static [u8] = &[];
+            Arc::new(Owner::Foreign(Box::new(bytes)))
+        });
+        let bytes: &'static [u8] = &[];
+        Self {
+            ptr: NonNull::from(bytes).cast::<u8>(),
+            len: 0,
+            owner: Arc::clone(&EMPTY),
+        }
     }
 
     /// Wraps a static byte slice without copying.

@@ -87,8 +87,18 @@ impl<'a> BatchDecoder<'a> {
         }
     }
 
+    /// Field node `i`, if the message has that many (indexed, not walked to).
+    fn node_at(&self, i: usize) -> Option<&'a fb::FieldNode> {
+        (i < self.nodes.len()).then(|| self.nodes.get(i))
+    }
+
+    /// Buffer `i`, if the message has that many (indexed, not walked to).
+    fn buffer_at(&self, i: usize) -> Option<&'a fb::Buffer> {
+        (i < self.buffers.len()).then(|| self.buffers.get(i))
+    }
+
     fn next_node(&mut self, path: &str) -> Result<(usize, usize)> {
-        let node = self.nodes.iter().nth(self.node_index).ok_or_else(|| {
+        let node = self.node_at(self.node_index).ok_or_else(|| {
             IpcError::malformed(
                 self.loc(path),
                 format!(
@@ -120,7 +130,7 @@ impl<'a> BatchDecoder<'a> {
     fn next_buffer(&mut self, path: &str, swap: Swap, decode: bool) -> Result<Buffer> {
         // Locations are built only when an error needs one (this is the hot path).
         let index = self.buffer_index;
-        let b = self.buffers.iter().nth(self.buffer_index).ok_or_else(|| {
+        let b = self.buffer_at(index).ok_or_else(|| {
             IpcError::malformed(
                 self.loc_buffer_at(path, index),
                 format!(
@@ -348,14 +358,18 @@ impl<'a> BatchDecoder<'a> {
             Some(s) => project_field(field, Some(s)).data_type().clone(),
             None => dt.clone(),
         };
-        let mut data = ArrayData::new(dt, len)
-            .nulls(nulls)
-            .buffers(buffers)
-            .children(children)
-            .dictionary(dictionary);
-        if spec.has_validity {
-            data = data.null_count(null_count);
-        }
+        // Built in place rather than through the builder methods, which move the
+        // whole struct once per call.
+        let data = ArrayData {
+            data_type: dt,
+            len,
+            offset: 0,
+            nulls,
+            null_count: spec.has_validity.then_some(null_count),
+            buffers,
+            children,
+            dictionary,
+        };
         // SAFETY: the level is `Structural` only when the caller opted in through the
         // `unsafe` `IpcReadOptions::with_unchecked_values`, taking on its contract.
         let built = unsafe { data.build_with(self.options.validation()) }.and_then(|array| {

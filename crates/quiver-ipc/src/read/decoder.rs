@@ -73,23 +73,30 @@ pub(crate) fn decode_record_batch(
     })?;
     let mut dec = decoder(rb, body, msg, schema, dictionaries, options, loc)?;
     let fields = schema.schema.fields();
-    let mut columns: Vec<Option<quiver_array::Array>> = Vec::with_capacity(fields.len());
-    for (i, f) in fields.iter().enumerate() {
-        let sel = projection.map(|p| p.iter().find(|s| s.index == i));
-        let (wanted, subset) = match sel {
-            None => (true, None),
-            Some(None) => (false, None),
-            Some(Some(s)) => (true, s.children.as_deref()),
-        };
-        columns.push(dec.read_field(f, f.name(), wanted, subset)?);
-    }
-    dec.finish()?;
     let columns = match projection {
-        None => columns.into_iter().flatten().collect(),
-        Some(p) => p
-            .iter()
-            .filter_map(|s| columns.get(s.index).cloned().flatten())
-            .collect(),
+        // Without a projection every field is a column: one vector, filled in order.
+        None => {
+            let mut columns = Vec::with_capacity(fields.len());
+            for f in fields {
+                columns.extend(dec.read_field(f, f.name(), true, None)?);
+            }
+            dec.finish()?;
+            columns
+        }
+        Some(p) => {
+            let mut columns: Vec<Option<quiver_array::Array>> = Vec::with_capacity(fields.len());
+            for (i, f) in fields.iter().enumerate() {
+                let (wanted, subset) = match p.iter().find(|s| s.index == i) {
+                    None => (false, None),
+                    Some(s) => (true, s.children.as_deref()),
+                };
+                columns.push(dec.read_field(f, f.name(), wanted, subset)?);
+            }
+            dec.finish()?;
+            p.iter()
+                .filter_map(|s| columns.get(s.index).cloned().flatten())
+                .collect()
+        }
     };
     RecordBatch::try_new_with_row_count(Arc::clone(output), columns, rows)
         .map(|b| b.with_metadata(metadata_from_fb(m.custom_metadata())))
