@@ -10,6 +10,8 @@ use crate::compression::CompressionCodec;
 use crate::error::{IpcError, Location, Result};
 use crate::fb;
 use crate::options::{IpcReadOptions, MetadataVersion, Selection, project_field};
+pub(crate) use crate::read::field_path::FieldPath;
+use crate::read::field_path::nth_child;
 
 /// Dictionaries seen so far, by id.
 pub(crate) type Dictionaries = HashMap<i64, Array>;
@@ -73,14 +75,14 @@ pub(crate) struct BatchDecoder<'a> {
 }
 
 impl<'a> BatchDecoder<'a> {
-    fn loc(&self, path: &str) -> Location {
+    fn loc(&self, path: &FieldPath<'_>) -> Location {
         Location {
             field: Some(path.to_string()),
             ..self.location.clone()
         }
     }
 
-    fn loc_buffer_at(&self, path: &str, index: usize) -> Location {
+    fn loc_buffer_at(&self, path: &FieldPath<'_>, index: usize) -> Location {
         Location {
             buffer: Some(index),
             ..self.loc(path)
@@ -97,7 +99,7 @@ impl<'a> BatchDecoder<'a> {
         (i < self.buffers.len()).then(|| self.buffers.get(i))
     }
 
-    fn next_node(&mut self, path: &str) -> Result<(usize, usize)> {
+    fn next_node(&mut self, path: &FieldPath<'_>) -> Result<(usize, usize)> {
         let node = self.node_at(self.node_index).ok_or_else(|| {
             IpcError::malformed(
                 self.loc(path),
@@ -127,7 +129,7 @@ impl<'a> BatchDecoder<'a> {
     }
 
     /// The next buffer's bytes (a slice of the body, or decompressed/byte-swapped).
-    fn next_buffer(&mut self, path: &str, swap: Swap, decode: bool) -> Result<Buffer> {
+    fn next_buffer(&mut self, path: &FieldPath<'_>, swap: Swap, decode: bool) -> Result<Buffer> {
         // Locations are built only when an error needs one (this is the hot path).
         let index = self.buffer_index;
         let b = self.buffer_at(index).ok_or_else(|| {
@@ -217,7 +219,7 @@ impl<'a> BatchDecoder<'a> {
     /// its values (as array validation would otherwise make in the default pool). With
     /// zero-copy required, the buffer is returned as it is (`next_buffer` refuses what
     /// must be copied).
-    fn realign(&self, buf: Buffer, spec: BufferSpec, path: &str) -> Result<Buffer> {
+    fn realign(&self, buf: Buffer, spec: BufferSpec, path: &FieldPath<'_>) -> Result<Buffer> {
         let align = match spec {
             BufferSpec::FixedWidth { align, .. } => align,
             BufferSpec::Offsets { width } => width,
@@ -244,7 +246,7 @@ impl<'a> BatchDecoder<'a> {
     pub(crate) fn read_field(
         &mut self,
         field: &Field,
-        path: &str,
+        path: &FieldPath<'_>,
         decode: bool,
         subset: Option<&[Selection]>,
     ) -> Result<Option<Array>> {
@@ -308,25 +310,31 @@ impl<'a> BatchDecoder<'a> {
                     .saturating_add(count_positions(field.children_through_dictionary()));
             }
             _ => {
+                // Children are walked in place (not collected first): this runs for
+                // every nested array of every batch.
                 let mut read = Vec::new();
-                for (j, child) in dt.children().into_iter().enumerate() {
-                    let child_path = child_path(path, dt, child);
-                    let sel = subset.map(|s| s.iter().find(|c| c.index == j));
-                    let (want, sub) = match sel {
-                        None => (decode, None),
-                        Some(None) => (false, None),
-                        Some(Some(c)) => (decode, c.children.as_deref()),
-                    };
-                    read.push(self.read_field(child, &child_path, want, sub)?);
+                let mut j = 0;
+                while let Some(child) = nth_child(dt, j) {
+                    let child_path = FieldPath::child(path, dt, child);
+                    match subset {
+                        None => children.extend(self.read_field(child, &child_path, decode, None)?),
+                        Some(s) => {
+                            let (want, sub) = match s.iter().find(|c| c.index == j) {
+                                None => (false, None),
+                                Some(c) => (decode, c.children.as_deref()),
+                            };
+                            read.push(self.read_field(child, &child_path, want, sub)?);
+                        }
+                    }
+                    j = j.saturating_add(1);
                 }
-                children = match subset {
+                if let Some(s) = subset {
                     // Selected struct children, in the order asked for.
-                    Some(s) => s
+                    children = s
                         .iter()
                         .filter_map(|c| read.get(c.index).cloned().flatten())
-                        .collect(),
-                    None => read.into_iter().flatten().collect(),
-                };
+                        .collect();
+                }
             }
         }
         if !decode || self.plan.is_some() {
@@ -409,17 +417,6 @@ fn count_positions(fields: Vec<&Field>) -> usize {
         .sum()
 }
 
-fn child_path(parent: &str, dt: &DataType, child: &Field) -> String {
-    match dt {
-        DataType::List(_)
-        | DataType::LargeList(_)
-        | DataType::ListView(_)
-        | DataType::LargeListView(_)
-        | DataType::FixedSizeList(..)
-        | DataType::Map(..) => format!("{parent}[]"),
-        _ => format!("{parent}.{}", child.name()),
-    }
-}
 
 /// How to turn a big-endian buffer into native order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use crate::error::{IpcError, Location, Result};
 use crate::fb;
 use crate::message::VerifiedMessage;
 use crate::options::{IpcReadOptions, Selection};
-use crate::read::array::{BatchDecoder, Body, Dictionaries};
+use crate::read::array::{BatchDecoder, Body, Dictionaries, FieldPath};
 
 fn decoder<'a>(
     rb: fb::RecordBatch<'a>,
@@ -78,7 +78,7 @@ pub(crate) fn decode_record_batch(
         None => {
             let mut columns = Vec::with_capacity(fields.len());
             for f in fields {
-                columns.extend(dec.read_field(f, f.name(), true, None)?);
+                columns.extend(dec.read_field(f, &FieldPath::Top(f.name()), true, None)?);
             }
             dec.finish()?;
             columns
@@ -90,7 +90,7 @@ pub(crate) fn decode_record_batch(
                     None => (false, None),
                     Some(s) => (true, s.children.as_deref()),
                 };
-                columns.push(dec.read_field(f, f.name(), wanted, subset)?);
+                columns.push(dec.read_field(f, &FieldPath::Top(f.name()), wanted, subset)?);
             }
             dec.finish()?;
             p.iter()
@@ -131,7 +131,7 @@ pub(crate) fn plan_record_batch(
         let sel = projection.iter().find(|s| s.index == i);
         dec.read_field(
             f,
-            f.name(),
+            &FieldPath::Top(f.name()),
             sel.is_some(),
             sel.and_then(|s| s.children.as_deref()),
         )?;
@@ -167,8 +167,7 @@ pub(crate) fn decode_dictionary(
     let array = {
         let mut dec = decoder(rb, body, msg, schema, dictionaries, options, loc)?;
         dec.position = field.position;
-        let path = format!("<dictionary {id}>");
-        let array = dec.read_field(&values_field, &path, true, None)?;
+        let array = dec.read_field(&values_field, &FieldPath::Dictionary(id), true, None)?;
         dec.finish()?;
         array.ok_or_else(|| IpcError::malformed(loc.clone(), "empty dictionary"))?
     };

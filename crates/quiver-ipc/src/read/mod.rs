@@ -2,6 +2,7 @@
 
 pub(crate) mod array;
 pub(crate) mod decoder;
+pub(crate) mod field_path;
 pub(crate) mod file;
 pub(crate) mod file_decoder;
 pub(crate) mod message_decoder;
