@@ -395,7 +395,7 @@ impl Encoder {
     }
 
     fn append_fixed(&mut self, a: &Array, specs: &[BufferSpec]) {
-        for (spec, buf) in specs.iter().zip(a.buffers().to_vec()) {
+        for (spec, buf) in specs.iter().zip(a.buffers()) {
             if let BufferSpec::FixedWidth { width, .. } = *spec {
                 self.push_buffer(buf.slice(a.offset() * width, a.len() * width));
             }
