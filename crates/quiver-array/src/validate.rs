@@ -91,7 +91,7 @@ pub(crate) fn validate_layout(data: &mut ArrayData) -> Result<usize> {
         }
         realign(data, i, *spec)?;
     }
-    let null_count = count_nulls(data, end)?;
+    let null_count = count_nulls(data, end, spec.has_validity)?;
     validate_children(data, end)?;
     Ok(null_count)
 }
@@ -123,13 +123,13 @@ fn realign(data: &mut ArrayData, i: usize, spec: BufferSpec) -> Result<()> {
     Ok(())
 }
 
-fn count_nulls(data: &ArrayData, end: usize) -> Result<usize> {
-    let spec = layout(&data.data_type);
+/// The null count; `has_validity` is the layout's (asked once, by the caller).
+fn count_nulls(data: &ArrayData, end: usize, has_validity: bool) -> Result<usize> {
     if matches!(data.data_type, DataType::Null) {
         return Ok(data.len);
     }
     let actual = match &data.nulls {
-        Some(b) if spec.has_validity => {
+        Some(b) if has_validity => {
             if b.len() < bytes_for(end) {
                 return Err(buffer_err(
                     data,

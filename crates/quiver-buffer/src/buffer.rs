@@ -212,6 +212,26 @@ impl Buffer {
         })
     }
 
+    /// Drops the first `n` bytes (all of them when `n` is larger than the buffer) in
+    /// place, keeping the same owner: like `*self = self.slice(n, self.len() - n)` with
+    /// no reference counting, for decoders that consume their input from the front.
+    ///
+    /// ```
+    /// use quiver_buffer::Buffer;
+    /// let mut b = Buffer::from_vec(vec![1u8, 2, 3, 4]);
+    /// b.advance(1);
+    /// assert_eq!(b.as_slice(), &[2, 3, 4]);
+    /// b.advance(10);
+    /// assert!(b.is_empty());
+    /// ```
+    pub fn advance(&mut self, n: usize) {
+        let n = n.min(self.len);
+        // SAFETY: `n <= self.len` (clamped above), so the pointer stays inside (or one
+        // past) the same allocation.
+        self.ptr = unsafe { self.ptr.add(n) };
+        self.len -= n;
+    }
+
     /// Whether `ptr` lies inside the memory of this buffer.
     pub fn contains_ptr(&self, ptr: *const u8) -> bool {
         let start = self.ptr.as_ptr() as usize;

@@ -255,7 +255,7 @@ impl StreamDecoder {
     }
 
     fn advance_input(&mut self, input: &mut Buffer, n: usize) {
-        *input = input.slice(n, input.len().saturating_sub(n));
+        input.advance(n);
         self.consumed = self.consumed.saturating_add(n as u64);
     }
 
