@@ -71,6 +71,7 @@ impl std::fmt::Display for FieldPath<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
