@@ -202,6 +202,11 @@ fn stream_case(c: &mut Criterion, case: StreamCase<'_>) -> quiver::Buffer {
     let a_bytes = alloc::report(write_group, ARROW, n, || {
         ops::arrow_write_stream(&a, n, &ao)
     });
+    println!(
+        "stream bytes {write_group}: quiver {}, arrow-rs {}",
+        q_bytes.len(),
+        a_bytes.len()
+    );
     let checked = IpcReadOptions::default();
     assert_eq!(
         ops::quiver_read_stream(&quiver::Buffer::from(a_bytes), &checked),
