@@ -24,7 +24,16 @@ commands:
                         QUIVER_PYTHON311 to choose it), golden data, cargo test
                         (CARGO_TEST_ARGS replace --workspace); under CI=true
                         nothing may skip
-  bench [ARGS...]       cargo bench -p quiver-benches -- ARGS
+  bench [--filter REGEX] [--skip-python]
+                        issue 11's workloads W1-W8: the criterion bench
+                        `workloads` (Quiver and arrow-rs), benches/pyarrow_bench.py
+                        (pyarrow, in .cache/pyarrow-venv as `test` makes it, or
+                        QUIVER_PYTHON), then one table: times, ratios, targets,
+                        allocations per batch. --filter limits both to matching
+                        workloads (e.g. `W5|W6`); without pyarrow its column is
+                        skipped loudly
+  bench -- ARGS...      every criterion bench: cargo bench -p quiver-benches -- ARGS
+                        (e.g. `cargo xtask bench -- read_mmap`)
   fuzz --seconds N      run every cargo-fuzz target for N seconds each
   help                  print this message";
 

@@ -313,7 +313,7 @@ fn setup_python(env: &mut TestEnv, ci: bool) -> Outcome {
 }
 
 /// Creates the venv and installs pyarrow and numpy as needed; the pyarrow version.
-fn install_pyarrow(venv: &Path, python: &Path) -> Result<String, String> {
+pub(crate) fn install_pyarrow(venv: &Path, python: &Path) -> Result<String, String> {
     if !python.is_file() {
         run(Command::new("python3").args(["-m", "venv"]).arg(venv))?;
     }
@@ -390,7 +390,7 @@ fn golden_outcome(dir: &Path, found: bool, ci: bool) -> Outcome {
     }
 }
 
-fn loud_skip(headline: &str, detail: &str, advice: &str) {
+pub(crate) fn loud_skip(headline: &str, detail: &str, advice: &str) {
     let bar = "!".repeat(72);
     eprintln!("\n{bar}\nWARNING: {headline}");
     for line in detail.lines() {
