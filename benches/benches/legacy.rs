@@ -8,53 +8,13 @@
 //! of heap allocations and bytes it made are printed: the zero-copy paths must stay
 //! O(metadata), not O(data).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use quiver::legacy::{NdArray, Value};
 
-/// The system allocator, counting allocations and their bytes.
-struct Counting;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-static ALLOCATED: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every method forwards to `System` with the caller's arguments unchanged, so
-// `System`'s guarantees hold; the counters are only statistics.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract for `layout`.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        ALLOCATED.fetch_add(layout.size(), Ordering::Relaxed);
-        // SAFETY: as in `alloc`.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` was allocated by `System` (through this wrapper) with `layout`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        ALLOCATED.fetch_add(new_size, Ordering::Relaxed);
-        // SAFETY: `ptr` was allocated by `System` with `layout`; the caller upholds the
-        // rest of `realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: quiver_benches::Counting = quiver_benches::Counting;
 
 const ARRAYS: usize = 100;
 const SIDE: usize = 500;
@@ -84,14 +44,8 @@ fn seed_dict() -> Value {
 
 /// Runs `f` once and prints the heap allocations and pool bytes it made.
 fn report_allocations<T>(name: &str, f: impl FnOnce() -> T) -> T {
-    let (calls, bytes) = (
-        ALLOCATIONS.load(Ordering::Relaxed),
-        ALLOCATED.load(Ordering::Relaxed),
-    );
     let pool = quiver::total_allocated_bytes();
-    let out = black_box(f());
-    let calls = ALLOCATIONS.load(Ordering::Relaxed) - calls;
-    let bytes = ALLOCATED.load(Ordering::Relaxed) - bytes;
+    let (out, calls, bytes) = quiver_benches::count_allocations(f);
     let pool = quiver::total_allocated_bytes().saturating_sub(pool);
     println!(
         "allocations {name:<24} {calls:>6} calls {bytes:>11} bytes  (total_allocated_bytes +{pool})"

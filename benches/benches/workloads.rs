@@ -40,7 +40,7 @@ use quiver::ipc::{CompressionCodec, IpcReadOptions, IpcWriteOptions};
 use data::{INT32_BATCHES, INT32_ROWS, Nested, Seed};
 
 #[global_allocator]
-static GLOBAL: alloc::Counting = alloc::Counting;
+static GLOBAL: quiver_benches::Counting = quiver_benches::Counting;
 
 const QUIVER: &str = "quiver";
 const ARROW: &str = "arrow-rs";
