@@ -9,9 +9,8 @@
 //! [`UNSUPPORTED`], and a listed one that works fails it too.
 
 use std::fs;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 
 use quiver::ipc::{FileReader, IpcError, IpcReadOptions, StreamReader};
@@ -24,24 +23,8 @@ fn quiver_bin() -> &'static str {
 /// Runs `quiver args…`, feeding `stdin` (if any) to its standard input.
 fn run(args: &[&Path], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(quiver_bin());
-    cmd.args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("running the quiver binary");
-    if let Some(bytes) = stdin {
-        let mut pipe = child.stdin.take().expect("a stdin pipe");
-        let bytes = bytes.to_vec();
-        // A writer thread, so a child that stops reading early cannot deadlock the test.
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&bytes);
-        });
-    }
-    child.wait_with_output().expect("waiting for quiver")
+    cmd.args(args);
+    quiver_testkit::output_with_stdin(cmd, stdin.map(<[u8]>::to_vec)).expect("running quiver")
 }
 
 fn describe(args: &[&Path], out: &Output) -> String {

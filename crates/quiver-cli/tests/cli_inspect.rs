@@ -7,9 +7,8 @@
 //! loudly, which under `CI=true` is a failure.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::sync::Arc;
 
 use quiver::ipc::{CompressionCodec, IpcWriteOptions};
@@ -21,24 +20,9 @@ fn quiver_bin() -> &'static str {
 
 /// Runs `quiver args…` with `stdin` (if any) on its standard input.
 fn run(args: &[&str], stdin: Option<Vec<u8>>) -> Output {
-    let mut child = Command::new(quiver_bin())
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running the quiver binary");
-    if let Some(bytes) = stdin {
-        let mut pipe = child.stdin.take().expect("a stdin pipe");
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&bytes);
-        });
-    }
-    child.wait_with_output().expect("waiting for quiver")
+    let mut cmd = Command::new(quiver_bin());
+    cmd.args(args);
+    quiver_testkit::output_with_stdin(cmd, stdin).expect("running quiver")
 }
 
 fn shown(args: &[&str], out: &Output) -> String {

@@ -5,7 +5,6 @@
 //! bad input fails cleanly (exit code 1, one `quiver: ` line; 2 for usage errors).
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -16,23 +15,8 @@ const CASES: usize = 34;
 
 fn quiver(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_quiver"));
-    cmd.args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("running the quiver binary");
-    if let Some(bytes) = stdin {
-        let mut pipe = child.stdin.take().expect("a stdin pipe");
-        let bytes = bytes.to_vec();
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&bytes);
-        });
-    }
-    child.wait_with_output().expect("waiting for quiver")
+    cmd.args(args);
+    quiver_testkit::output_with_stdin(cmd, stdin.map(<[u8]>::to_vec)).expect("running quiver")
 }
 
 fn describe(args: &[&str], out: &Output) -> String {

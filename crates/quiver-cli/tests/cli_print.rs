@@ -4,7 +4,7 @@
 //! width under a pseudo-terminal, and a quiet exit when the reader of a pipe leaves.
 //! The golden and pyarrow files are in `cli_print_corpus.rs`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -21,23 +21,8 @@ fn quiver_bin() -> &'static str {
 /// matters on a terminal, but keep the environment out of it).
 fn run(args: &[&str], stdin: Option<Vec<u8>>) -> Output {
     let mut cmd = Command::new(quiver_bin());
-    cmd.args(args)
-        .env_remove("COLUMNS")
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("running the quiver binary");
-    if let Some(bytes) = stdin {
-        let mut pipe = child.stdin.take().expect("a stdin pipe");
-        std::thread::spawn(move || {
-            let _ = pipe.write_all(&bytes);
-        });
-    }
-    child.wait_with_output().expect("waiting for quiver")
+    cmd.args(args).env_remove("COLUMNS");
+    quiver_testkit::output_with_stdin(cmd, stdin).expect("running quiver")
 }
 
 /// The standard output of a successful `quiver args…`.

@@ -44,6 +44,8 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 mod legacy;
+mod process;
+pub use process::output_with_stdin;
 #[cfg(unix)]
 pub mod pty;
 
