@@ -2,6 +2,10 @@
 //! Quiver and arrow-rs, `benches/pyarrow_bench.py` for pyarrow), then one table of all
 //! three with ratios, targets and allocations per batch. `cargo xtask bench -- ARGS`
 //! runs every criterion bench with ARGS instead (`cargo bench -p quiver-benches -- ARGS`).
+//!
+//! The workloads are built with fat LTO and one codegen unit, as issue 11's table was, in
+//! their own target directory (`target/bench-lto`) so that the ordinary `bench` builds keep
+//! their cache; `--no-lto` builds them with the plain `bench` profile, for quick iteration.
 
 mod table;
 
@@ -20,18 +24,20 @@ enum Mode {
     Workloads {
         filter: Option<String>,
         skip_python: bool,
+        lto: bool,
     },
     /// Every criterion bench, with these arguments after `--`.
     PassThrough(Vec<String>),
 }
 
 fn parse_args(args: &[String]) -> Result<Mode> {
-    let (mut filter, mut skip_python) = (None, false);
+    let (mut filter, mut skip_python, mut lto) = (None, false, true);
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--" => return Ok(Mode::PassThrough(rest.cloned().collect())),
             "--skip-python" => skip_python = true,
+            "--no-lto" => lto = false,
             "--filter" => {
                 let regex = rest.next().ok_or_else(|| {
                     Failure::usage("`--filter` needs a regular expression, e.g. `--filter W5`")
@@ -48,11 +54,12 @@ fn parse_args(args: &[String]) -> Result<Mode> {
     Ok(Mode::Workloads {
         filter,
         skip_python,
+        lto,
     })
 }
 
 pub fn main(args: &[String]) -> Result<()> {
-    let (filter, skip_python) = match parse_args(args)? {
+    let (filter, skip_python, lto) = match parse_args(args)? {
         Mode::PassThrough(criterion_args) => {
             let mut cmd = cargo();
             cmd.args(["bench", "-p", "quiver-benches", "--"])
@@ -63,10 +70,16 @@ pub fn main(args: &[String]) -> Result<()> {
         Mode::Workloads {
             filter,
             skip_python,
-        } => (filter, skip_python),
+            lto,
+        } => (filter, skip_python, lto),
     };
     let started = SystemTime::now();
-    let allocations = run_workloads(filter.as_deref())?;
+    let target = if lto {
+        target_dir().join("bench-lto")
+    } else {
+        target_dir()
+    };
+    let allocations = run_workloads(filter.as_deref(), lto.then_some(target.as_path()))?;
     let pyarrow = if skip_python {
         loud_skip(
             "the pyarrow column is SKIPPED (--skip-python given).",
@@ -77,17 +90,26 @@ pub fn main(args: &[String]) -> Result<()> {
     } else {
         run_pyarrow(filter.as_deref())
     };
-    let criterion = criterion_dir();
+    let criterion = target.join("criterion");
     let rows = table::collect(&criterion, started, &allocations, &pyarrow);
     println!("\n{}", table::render(&rows));
     Ok(())
 }
 
 /// Runs the criterion workloads, echoing their output; returns the allocation lines'
-/// `(group, side, per batch)`.
-fn run_workloads(filter: Option<&str>) -> Result<Vec<(String, String, f64)>> {
+/// `(group, side, per batch)`. With `lto_target`, they are built with fat LTO and one
+/// codegen unit in that target directory.
+fn run_workloads(
+    filter: Option<&str>,
+    lto_target: Option<&Path>,
+) -> Result<Vec<(String, String, f64)>> {
     let mut cmd = cargo();
     cmd.args(["bench", "-p", "quiver-benches", "--bench", "workloads"]);
+    if let Some(target) = lto_target {
+        cmd.env("CARGO_TARGET_DIR", target)
+            .env("CARGO_PROFILE_BENCH_LTO", "fat")
+            .env("CARGO_PROFILE_BENCH_CODEGEN_UNITS", "1");
+    }
     if let Some(filter) = filter {
         cmd.args(["--", filter]);
     }
@@ -156,17 +178,17 @@ fn run_pyarrow(filter: Option<&str>) -> Vec<(String, f64)> {
     }
 }
 
-/// Where criterion keeps its results: `$CARGO_TARGET_DIR/criterion`, else `target/criterion`.
-fn criterion_dir() -> PathBuf {
+/// Cargo's target directory: `$CARGO_TARGET_DIR` (relative to the repository), else
+/// `target`. Criterion keeps its results in its `criterion` directory.
+fn target_dir() -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target"));
-    let target = if target.is_relative() {
+    if target.is_relative() {
         repo_root().join(target)
     } else {
         target
-    };
-    Path::new(&target).join("criterion")
+    }
 }
 
 #[cfg(test)]
@@ -183,14 +205,16 @@ mod tests {
             parse_args(&[]).unwrap(),
             Mode::Workloads {
                 filter: None,
-                skip_python: false
+                skip_python: false,
+                lto: true
             }
         );
         assert_eq!(
-            parse_args(&args(&["--filter", "W5", "--skip-python"])).unwrap(),
+            parse_args(&args(&["--filter", "W5", "--skip-python", "--no-lto"])).unwrap(),
             Mode::Workloads {
                 filter: Some("W5".into()),
-                skip_python: true
+                skip_python: true,
+                lto: false
             }
         );
         assert_eq!(

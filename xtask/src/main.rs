@@ -24,9 +24,10 @@ commands:
                         QUIVER_PYTHON311 to choose it), golden data, cargo test
                         (CARGO_TEST_ARGS replace --workspace); under CI=true
                         nothing may skip
-  bench [--filter REGEX] [--skip-python]
+  bench [--filter REGEX] [--skip-python] [--no-lto]
                         issue 11's workloads W1-W8: the criterion bench
-                        `workloads` (Quiver and arrow-rs), benches/pyarrow_bench.py
+                        `workloads` (Quiver and arrow-rs, built with fat LTO in
+                        target/bench-lto unless --no-lto), benches/pyarrow_bench.py
                         (pyarrow, in .cache/pyarrow-venv as `test` makes it, or
                         QUIVER_PYTHON), then one table: times, ratios, targets,
                         allocations per batch. --filter limits both to matching
