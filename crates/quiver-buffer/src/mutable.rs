@@ -482,8 +482,8 @@ mod tests {
 
     #[test]
     fn uninitialised_capacity_is_zeroed_before_it_is_handed_out() {
-        let mut m = MutableBuffer::try_with_capacity_uninit_in(100, MemoryPoolRef::default())
-            .unwrap();
+        let mut m =
+            MutableBuffer::try_with_capacity_uninit_in(100, MemoryPoolRef::default()).unwrap();
         assert_eq!((m.len(), m.capacity()), (0, 128));
         for (dst, src) in m.spare_capacity_uninit_mut().iter_mut().zip(1u8..=10) {
             dst.write(src);
@@ -499,8 +499,8 @@ mod tests {
         assert_eq!(m.spare_capacity_mut().len(), 118);
 
         // Growing keeps the written bytes and zeroes the rest.
-        let mut g = MutableBuffer::try_with_capacity_uninit_in(64, MemoryPoolRef::default())
-            .unwrap();
+        let mut g =
+            MutableBuffer::try_with_capacity_uninit_in(64, MemoryPoolRef::default()).unwrap();
         for (dst, src) in g.spare_capacity_uninit_mut().iter_mut().zip([7u8; 5]) {
             dst.write(src);
         }

@@ -75,11 +75,18 @@ fn whole_input_and_any_pieces_give_the_same_events_and_offsets() {
     let bytes = stream();
     let whole = decode(&bytes, bytes.len(), IpcReadOptions::default()).unwrap();
     assert_eq!(whole.len(), 4);
-    assert!(matches!(&whole[0], Seen::Schema(s, _) if s == "s: utf8\nd: dictionary<values=utf8, indices=int32, ordered=0>"), "{:?}", whole[0]);
+    assert!(
+        matches!(&whole[0], Seen::Schema(s, _) if s == "s: utf8\nd: dictionary<values=utf8, indices=int32, ordered=0>"),
+        "{:?}",
+        whole[0]
+    );
     assert!(matches!(whole[3], Seen::End(n) if n == bytes.len() as u64));
     for piece in [1, 3, 4, 7, 8, 64, 200] {
         let pieces = decode(&bytes, piece, IpcReadOptions::default()).unwrap();
-        assert!(same(&whole, &pieces), "pieces of {piece}: {pieces:?} vs {whole:?}");
+        assert!(
+            same(&whole, &pieces),
+            "pieces of {piece}: {pieces:?} vs {whole:?}"
+        );
     }
 }
 
@@ -108,7 +115,11 @@ fn a_metadata_length_over_the_limit_is_the_same_error_whole_or_in_pieces() {
         )
     );
     for piece in [1, 5, 9] {
-        assert_eq!(decode(&bad, piece, options.clone()).unwrap_err(), whole, "pieces of {piece}");
+        assert_eq!(
+            decode(&bad, piece, options.clone()).unwrap_err(),
+            whole,
+            "pieces of {piece}"
+        );
     }
 }
 
@@ -123,10 +134,16 @@ fn bad_metadata_is_the_same_error_whole_or_in_pieces() {
     bad.extend_from_slice(&[0u8; 64]);
     let whole = decode(&bad, bad.len(), IpcReadOptions::default()).unwrap_err();
     assert!(
-        whole.starts_with(&format!("malformed message metadata at message 1, byte {}", at + 24)),
+        whole.starts_with(&format!(
+            "malformed message metadata at message 1, byte {}",
+            at + 24
+        )),
         "{whole}"
     );
-    assert!(whole.ends_with(&format!("(after {} bytes)", at + 24)), "{whole}");
+    assert!(
+        whole.ends_with(&format!("(after {} bytes)", at + 24)),
+        "{whole}"
+    );
     for piece in [1, 6, 11] {
         assert_eq!(
             decode(&bad, piece, IpcReadOptions::default()).unwrap_err(),
@@ -141,8 +158,14 @@ fn a_body_cut_short_is_reported_as_truncated_whole_or_in_pieces() {
     let bytes = stream();
     let cut = &bytes[..bytes.len() - 20];
     let whole = decode(cut, cut.len(), IpcReadOptions::default()).unwrap_err();
-    assert!(whole.contains("the stream ends inside a message body of"), "{whole}");
+    assert!(
+        whole.contains("the stream ends inside a message body of"),
+        "{whole}"
+    );
     for piece in [1, 13] {
-        assert_eq!(decode(cut, piece, IpcReadOptions::default()).unwrap_err(), whole);
+        assert_eq!(
+            decode(cut, piece, IpcReadOptions::default()).unwrap_err(),
+            whole
+        );
     }
 }
