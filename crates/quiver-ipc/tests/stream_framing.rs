@@ -76,7 +76,7 @@ fn whole_input_and_any_pieces_give_the_same_events_and_offsets() {
     let whole = decode(&bytes, bytes.len(), IpcReadOptions::default()).unwrap();
     assert_eq!(whole.len(), 4);
     assert!(
-        matches!(&whole[0], Seen::Schema(s, _) if s == "s: utf8\nd: dictionary<values=utf8, indices=int32, ordered=0>"),
+        matches!(&whole[0], Seen::Schema(s, _) if s == "s: string\nd: dictionary<values=string, indices=int32, ordered=0>"),
         "{:?}",
         whole[0]
     );
