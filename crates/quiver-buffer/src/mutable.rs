@@ -1,6 +1,7 @@
 //! [`MutableBuffer`]: growable, 64-byte aligned, pool-counted bytes.
 
 use std::fmt;
+use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 
 use crate::buffer::Buffer;
@@ -12,10 +13,14 @@ use crate::pool::MemoryPoolRef;
 /// [`freeze`](MutableBuffer::freeze) turns them into an immutable [`Buffer`] without
 /// copying.
 ///
-/// Capacity is always kept zero-filled, so the whole capacity may be handed out as an
-/// initialised `&mut [u8]` (see [`spare_capacity_mut`](MutableBuffer::spare_capacity_mut)).
-/// Large fresh allocations come straight from the OS as zero pages, so this costs nothing
-/// until the memory is written.
+/// Capacity is kept zero-filled, so the whole capacity may be handed out as an initialised
+/// `&mut [u8]` (see [`spare_capacity_mut`](MutableBuffer::spare_capacity_mut)). Large
+/// fresh allocations come straight from the OS as zero pages, so this costs nothing until
+/// the memory is written. The one exception is a buffer made with
+/// [`try_with_capacity_uninit_in`](MutableBuffer::try_with_capacity_uninit_in), for bytes
+/// about to be overwritten (a file read): its capacity is filled through
+/// [`spare_capacity_uninit_mut`](MutableBuffer::spare_capacity_uninit_mut), and any part
+/// still unwritten is zeroed the first time it is handed out as `&mut [u8]`.
 ///
 /// ```
 /// use quiver_buffer::MutableBuffer;
@@ -28,6 +33,9 @@ use crate::pool::MemoryPoolRef;
 pub struct MutableBuffer {
     ptr: NonNull<u8>,
     len: usize,
+    /// Bytes `0..init` are initialised: `len <= init <= capacity`. Equal to `capacity`
+    /// except for a buffer allocated uninitialised and not yet filled.
+    init: usize,
     capacity: usize,
     pool: MemoryPoolRef,
 }
@@ -78,6 +86,42 @@ impl MutableBuffer {
         Ok(Self {
             ptr,
             len: 0,
+            init: capacity,
+            capacity,
+            pool,
+        })
+    }
+
+    /// Like [`try_with_capacity_in`](MutableBuffer::try_with_capacity_in), but the
+    /// memory is not zero-filled first: for bytes that are about to be written whole,
+    /// such as the target of a file read, where the fill would be a wasted pass. Write
+    /// into [`spare_capacity_uninit_mut`](MutableBuffer::spare_capacity_uninit_mut), then
+    /// call [`set_initialized_len`](MutableBuffer::set_initialized_len). Any other access
+    /// to the unwritten capacity zeroes it first, so it is never read uninitialised.
+    ///
+    /// ```
+    /// use quiver_buffer::{MemoryPoolRef, MutableBuffer};
+    /// let mut m = MutableBuffer::try_with_capacity_uninit_in(3, MemoryPoolRef::default()).unwrap();
+    /// for (dst, src) in m.spare_capacity_uninit_mut().iter_mut().zip(b"abc") {
+    ///     dst.write(*src);
+    /// }
+    /// // SAFETY: the loop above wrote the first 3 bytes of the spare capacity.
+    /// unsafe { m.set_initialized_len(3) };
+    /// assert_eq!(m.as_slice(), b"abc");
+    /// // The capacity past what was written reads as zeros.
+    /// assert!(m.spare_capacity_mut().iter().all(|&b| b == 0));
+    /// ```
+    pub fn try_with_capacity_uninit_in(
+        capacity: usize,
+        pool: impl Into<MemoryPoolRef>,
+    ) -> Result<Self, BufferError> {
+        let pool = pool.into();
+        let capacity = round_capacity(capacity)?;
+        let ptr = pool.allocate(capacity)?;
+        Ok(Self {
+            ptr,
+            len: 0,
+            init: 0,
             capacity,
             pool,
         })
@@ -131,8 +175,8 @@ impl MutableBuffer {
     /// The bytes in use.
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
-        // SAFETY: `len <= capacity` and the whole capacity is initialised (zero-filled on
-        // allocation and on growth).
+        // SAFETY: `len <= init`, and bytes `0..init` of the allocation are initialised
+        // (the field's invariant).
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
 
@@ -147,13 +191,62 @@ impl MutableBuffer {
     /// Write into them, then call [`set_len`](MutableBuffer::set_len).
     #[inline]
     pub fn spare_capacity_mut(&mut self) -> &mut [u8] {
-        // SAFETY: `len..capacity` lies inside the allocation and is initialised.
+        self.zero_uninit(self.capacity);
+        // SAFETY: `len..capacity` lies inside the allocation and is initialised
+        // (`zero_uninit` made `init == capacity`).
         unsafe {
             std::slice::from_raw_parts_mut(
                 self.ptr.as_ptr().add(self.len),
                 self.capacity - self.len,
             )
         }
+    }
+
+    /// The bytes between `len` and `capacity`, possibly uninitialised (after
+    /// [`try_with_capacity_uninit_in`](MutableBuffer::try_with_capacity_uninit_in)).
+    /// Write into them, then call
+    /// [`set_initialized_len`](MutableBuffer::set_initialized_len).
+    #[inline]
+    pub fn spare_capacity_uninit_mut(&mut self) -> &mut [MaybeUninit<u8>] {
+        // SAFETY: `len..capacity` lies inside the allocation; `MaybeUninit<u8>` makes no
+        // claim that it is initialised, and `&mut self` guarantees uniqueness.
+        unsafe {
+            std::slice::from_raw_parts_mut(
+                self.ptr.as_ptr().add(self.len).cast::<MaybeUninit<u8>>(),
+                self.capacity - self.len,
+            )
+        }
+    }
+
+    /// Sets the length after bytes were written through
+    /// [`spare_capacity_uninit_mut`](MutableBuffer::spare_capacity_uninit_mut).
+    ///
+    /// # Safety
+    /// `len <= capacity`, and every byte from the current length up to `len` was
+    /// initialised (written) by the caller.
+    #[inline]
+    pub unsafe fn set_initialized_len(&mut self, len: usize) {
+        debug_assert!(len <= self.capacity, "set_initialized_len beyond capacity");
+        self.len = len;
+        self.init = self.init.max(len);
+    }
+
+    /// Zero-fills the uninitialised bytes below `upto` (at most `capacity`), so that
+    /// `init >= upto`.
+    #[inline]
+    fn zero_uninit(&mut self, upto: usize) {
+        if self.init < upto {
+            self.zero_uninit_slow(upto);
+        }
+    }
+
+    #[cold]
+    fn zero_uninit_slow(&mut self, upto: usize) {
+        let upto = upto.min(self.capacity);
+        let from = self.init.min(upto);
+        // SAFETY: `from..upto` lies inside the allocation (`upto <= capacity`).
+        unsafe { std::ptr::write_bytes(self.ptr.as_ptr().add(from), 0, upto - from) };
+        self.init = self.init.max(upto);
     }
 
     /// Sets the length; bytes up to `len` must have been written (or are zero).
@@ -167,6 +260,8 @@ impl MutableBuffer {
             "set_len {len} beyond capacity {}",
             self.capacity
         );
+        // Bytes never written read as zeros, never as uninitialised memory.
+        self.zero_uninit(len);
         self.len = len;
     }
 
@@ -209,17 +304,17 @@ impl MutableBuffer {
             // SAFETY: `ptr`/`capacity` came from `self.pool` and are freed once, here.
             unsafe { self.pool.free(self.ptr, self.capacity) };
             self.ptr = ptr;
+            self.init = target;
             self.capacity = target;
             return Ok(());
         }
         // SAFETY: `ptr`/`capacity` come from `self.pool` and are live.
         let ptr = unsafe { self.pool.reallocate(self.ptr, self.capacity, target)? };
-        // SAFETY: the new allocation holds `target` bytes; zero the grown tail so the whole
-        // capacity stays initialised.
-        unsafe {
-            std::ptr::write_bytes(ptr.as_ptr().add(self.capacity), 0, target - self.capacity)
-        };
+        // SAFETY: the new allocation holds `target` bytes and keeps bytes `0..init`; zero
+        // the rest so the whole capacity is initialised.
+        unsafe { std::ptr::write_bytes(ptr.as_ptr().add(self.init), 0, target - self.init) };
         self.ptr = ptr;
+        self.init = target;
         self.capacity = target;
         Ok(())
     }
@@ -383,6 +478,39 @@ mod tests {
         big.extend_repeat(7, 3 << 20);
         assert!(big.as_slice().iter().all(|&b| b == 7));
         assert!(big.spare_capacity_mut().iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn uninitialised_capacity_is_zeroed_before_it_is_handed_out() {
+        let mut m =
+            MutableBuffer::try_with_capacity_uninit_in(100, MemoryPoolRef::default()).unwrap();
+        assert_eq!((m.len(), m.capacity()), (0, 128));
+        for (dst, src) in m.spare_capacity_uninit_mut().iter_mut().zip(1u8..=10) {
+            dst.write(src);
+        }
+        // SAFETY: the loop wrote the first 10 bytes.
+        unsafe { m.set_initialized_len(10) };
+        assert_eq!(m.as_slice(), &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        // `set_len` past what was written reads zeros, not old memory.
+        m.set_len(20);
+        assert_eq!(&m.as_slice()[10..], &[0u8; 10]);
+        m.truncate(10);
+        assert!(m.spare_capacity_mut().iter().all(|&b| b == 0));
+        assert_eq!(m.spare_capacity_mut().len(), 118);
+
+        // Growing keeps the written bytes and zeroes the rest.
+        let mut g =
+            MutableBuffer::try_with_capacity_uninit_in(64, MemoryPoolRef::default()).unwrap();
+        for (dst, src) in g.spare_capacity_uninit_mut().iter_mut().zip([7u8; 5]) {
+            dst.write(src);
+        }
+        // SAFETY: the loop wrote the first 5 bytes.
+        unsafe { g.set_initialized_len(5) };
+        g.reserve(1000);
+        assert_eq!(g.as_slice(), &[7u8; 5]);
+        assert!(g.spare_capacity_mut().iter().all(|&b| b == 0));
+        g.extend_from_slice(&[9u8; 3]);
+        assert_eq!(g.freeze().as_slice(), &[7, 7, 7, 7, 7, 9, 9, 9]);
     }
 
     #[test]

@@ -30,6 +30,29 @@ pub unsafe trait MemoryPool: Send + Sync + Debug {
     /// returns a dangling, aligned pointer and allocates nothing.
     fn allocate_zeroed(&self, size: usize) -> Result<NonNull<u8>, BufferError>;
 
+    /// Allocates `size` bytes, aligned to [`ALIGNMENT`], whose contents are unspecified:
+    /// for memory that is about to be overwritten whole, such as the target of a file
+    /// read, where a zero fill would be a wasted pass. A `size` of 0 returns a dangling,
+    /// aligned pointer and allocates nothing. The memory is reallocated and freed like
+    /// memory from [`allocate_zeroed`](MemoryPool::allocate_zeroed).
+    ///
+    /// The default method calls `allocate_zeroed` (zeroed memory is a valid answer);
+    /// pools that can skip the fill override it, as [`SystemMemoryPool`] does.
+    ///
+    /// ```
+    /// use quiver_buffer::{MemoryPool, SystemMemoryPool};
+    /// let pool = SystemMemoryPool::new();
+    /// let ptr = pool.allocate(100).unwrap();
+    /// assert_eq!(ptr.as_ptr() as usize % 64, 0);
+    /// assert_eq!(pool.bytes_allocated(), 100);
+    /// // SAFETY: `ptr` came from `pool.allocate(100)` and is freed once.
+    /// unsafe { pool.free(ptr, 100) };
+    /// assert_eq!(pool.bytes_allocated(), 0);
+    /// ```
+    fn allocate(&self, size: usize) -> Result<NonNull<u8>, BufferError> {
+        self.allocate_zeroed(size)
+    }
+
     /// Grows or shrinks an allocation made by this pool, keeping its contents. Bytes
     /// past `old_size` are unspecified.
     ///
@@ -82,6 +105,34 @@ impl SystemMemoryPool {
     fn record_alloc(&self, size: usize) {
         let now = self.allocated.fetch_add(size, Ordering::Relaxed) + size;
         self.max.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// `allocate_zeroed` (`zeroed`) or `allocate`: the same layouts, so either kind is
+    /// reallocated and freed alike.
+    fn allocate_with(&self, size: usize, zeroed: bool) -> Result<NonNull<u8>, BufferError> {
+        if size == 0 {
+            return Ok(Self::dangling());
+        }
+        let alloc = |layout: Layout| {
+            if zeroed {
+                // SAFETY: every layout passed here has a non-zero size (checked above).
+                unsafe { std::alloc::alloc_zeroed(layout) }
+            } else {
+                // SAFETY: as above.
+                unsafe { std::alloc::alloc(layout) }
+            }
+        };
+        let ptr = if size >= LARGE_ALLOCATION {
+            let base = NonNull::new(alloc(large_layout(size)?))
+                .ok_or(BufferError::OutOfMemory { requested: size })?;
+            // SAFETY: `base` is a live allocation of `large_layout(size)`.
+            unsafe { large_start(base) }
+        } else {
+            NonNull::new(alloc(Self::layout(size)?))
+                .ok_or(BufferError::OutOfMemory { requested: size })?
+        };
+        self.record_alloc(size);
+        Ok(ptr)
     }
 
     fn dangling() -> NonNull<u8> {
@@ -150,24 +201,11 @@ unsafe fn large_base(start: NonNull<u8>) -> NonNull<u8> {
 // aligned dangling pointer that is never freed.
 unsafe impl MemoryPool for SystemMemoryPool {
     fn allocate_zeroed(&self, size: usize) -> Result<NonNull<u8>, BufferError> {
-        if size == 0 {
-            return Ok(Self::dangling());
-        }
-        let ptr = if size >= LARGE_ALLOCATION {
-            let layout = large_layout(size)?;
-            // SAFETY: `layout` has a non-zero size.
-            let base = NonNull::new(unsafe { std::alloc::alloc_zeroed(layout) })
-                .ok_or(BufferError::OutOfMemory { requested: size })?;
-            // SAFETY: `base` is a live allocation of `large_layout(size)`.
-            unsafe { large_start(base) }
-        } else {
-            let layout = Self::layout(size)?;
-            // SAFETY: `layout` has a non-zero size (checked above).
-            let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
-            NonNull::new(ptr).ok_or(BufferError::OutOfMemory { requested: size })?
-        };
-        self.record_alloc(size);
-        Ok(ptr)
+        self.allocate_with(size, true)
+    }
+
+    fn allocate(&self, size: usize) -> Result<NonNull<u8>, BufferError> {
+        self.allocate_with(size, false)
     }
 
     unsafe fn reallocate(
@@ -262,7 +300,7 @@ unsafe impl MemoryPool for SystemMemoryPool {
                 self.allocated.fetch_sub(size, Ordering::Relaxed);
             }
         } else if let Ok(layout) = Self::layout(size) {
-            // SAFETY: the caller guarantees `ptr` came from `allocate_zeroed` or
+            // SAFETY: the caller guarantees `ptr` came from `allocate_zeroed`, `allocate` or
             // `reallocate` of this pool with this size, hence with this layout.
             unsafe { std::alloc::dealloc(ptr.as_ptr(), layout) };
             self.allocated.fetch_sub(size, Ordering::Relaxed);

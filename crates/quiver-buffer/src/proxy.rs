@@ -117,6 +117,13 @@ unsafe impl MemoryPool for ProxyMemoryPool {
             .inspect_err(|_| self.release(size))
     }
 
+    fn allocate(&self, size: usize) -> Result<NonNull<u8>, BufferError> {
+        self.reserve(size)?;
+        self.parent
+            .allocate(size)
+            .inspect_err(|_| self.release(size))
+    }
+
     unsafe fn reallocate(
         &self,
         ptr: NonNull<u8>,

@@ -221,27 +221,26 @@ impl StreamDecoder {
         loop {
             match self.state {
                 State::Done => return Ok(None),
-                State::Prefix | State::Length => {
-                    let have = self.prefix_len;
-                    let take = self.needed().min(input.len());
-                    for (dst, src) in self
-                        .prefix
-                        .iter_mut()
-                        .skip(have)
-                        .zip(input.iter().take(take))
-                    {
-                        *dst = *src;
+                State::Prefix if self.prefix_len == 0 && self.partial.is_none() => {
+                    let before = input.len();
+                    if let Some(event) = self.decode_whole(input)? {
+                        return Ok(Some(event));
                     }
-                    self.prefix_len = have.saturating_add(take);
-                    self.advance_input(input, take);
-                    if self.prefix_len < 4 {
-                        return Ok(None);
-                    }
-                    self.prefix_len = 0;
-                    if let Some(done) = self.on_prefix()? {
-                        return Ok(Some(done));
+                    // Not a whole message in `input` (unless it was a dictionary batch,
+                    // which produces no event): frame it one step at a time.
+                    if matches!(self.state, State::Prefix) && input.len() == before {
+                        match self.step_prefix(input)? {
+                            None => return Ok(None),
+                            Some(Some(event)) => return Ok(Some(event)),
+                            Some(None) => {}
+                        }
                     }
                 }
+                State::Prefix | State::Length => match self.step_prefix(input)? {
+                    None => return Ok(None),
+                    Some(Some(event)) => return Ok(Some(event)),
+                    Some(None) => {}
+                },
                 State::Metadata(_) | State::Body(_) => {
                     let Some(chunk) = self.take(input)? else {
                         return Ok(None);
@@ -252,6 +251,81 @@ impl StreamDecoder {
                 }
             }
         }
+    }
+
+    /// The fast path for input that holds a whole framed message (continuation marker,
+    /// length, metadata, body) at its front, as in-memory sources do: one look at the
+    /// prefix, the metadata and body sliced straight out of `input`, and `input`
+    /// advanced once. State, byte counts and error locations end up exactly as the
+    /// step-by-step path leaves them; anything else (a legacy prefix, the end-of-stream
+    /// marker, a message cut short) is left to that path, as `Ok(None)` with nothing
+    /// consumed, or with the metadata consumed and the state at `Body`.
+    fn decode_whole(&mut self, input: &mut Buffer) -> Result<Option<Decoded>> {
+        let (Some(marker), Some(length)) = (read4(input, 0), read4(input, 4)) else {
+            return Ok(None);
+        };
+        let value = i32::from_le_bytes(length);
+        if u32::from_le_bytes(marker) != CONTINUATION || value <= 0 {
+            return Ok(None);
+        }
+        let start = self.consumed;
+        // The same check and error as the step-by-step path, after the 8 prefix bytes.
+        self.consumed = start.saturating_add(8);
+        let meta_len = match self.message_len(value) {
+            Ok(n) => n,
+            Err(e) => {
+                input.advance(8);
+                self.state = State::Length;
+                return Err(e);
+            }
+        };
+        let meta_end = 8usize.saturating_add(meta_len);
+        let Some(metadata) = input.try_slice(8, meta_len).ok() else {
+            self.consumed = start;
+            return Ok(None);
+        };
+        self.consumed = start.saturating_add(meta_end as u64);
+        let loc = self.loc();
+        let msg = match Message::parse(metadata, self.options(), &loc) {
+            Ok(m) => m,
+            Err(e) => {
+                input.advance(meta_end);
+                return Err(e);
+            }
+        };
+        let body_len = msg.body_length();
+        let Some(body) = input.try_slice(meta_end, body_len).ok() else {
+            // The body is still to come: continue where the slow path would be.
+            input.advance(meta_end);
+            self.state = State::Body(msg);
+            return Ok(None);
+        };
+        input.advance(meta_end.saturating_add(body_len));
+        self.consumed = self.consumed.saturating_add(body_len as u64);
+        self.decode_body(msg, body)
+    }
+
+    /// Takes what `input` has of a 4-byte prefix (a continuation marker or a length) and
+    /// acts on it once whole: `None` when `input` ran out first, else what acting on it
+    /// produced.
+    fn step_prefix(&mut self, input: &mut Buffer) -> Result<Option<Option<Decoded>>> {
+        let have = self.prefix_len;
+        let take = self.needed().min(input.len());
+        for (dst, src) in self
+            .prefix
+            .iter_mut()
+            .skip(have)
+            .zip(input.iter().take(take))
+        {
+            *dst = *src;
+        }
+        self.prefix_len = have.saturating_add(take);
+        self.advance_input(input, take);
+        if self.prefix_len < 4 {
+            return Ok(None);
+        }
+        self.prefix_len = 0;
+        self.on_prefix().map(Some)
     }
 
     fn advance_input(&mut self, input: &mut Buffer, n: usize) {
@@ -362,21 +436,29 @@ impl StreamDecoder {
                 self.state = State::Body(msg);
                 Ok(None)
             }
-            State::Body(msg) => {
-                let loc = self.loc();
-                match self.messages.decode_at(&msg, &Body::Whole(chunk), loc)? {
-                    DecodedMessage::Schema(s) => Ok(Some(Decoded::Schema(s))),
-                    DecodedMessage::RecordBatch(b) => {
-                        self.last_batch = Some(msg);
-                        Ok(Some(Decoded::RecordBatch(b)))
-                    }
-                    DecodedMessage::DictionaryBatch { .. } => Ok(None),
-                }
-            }
+            State::Body(msg) => self.decode_body(msg, chunk),
             other => {
                 self.state = other;
                 Ok(None)
             }
         }
     }
+
+    /// Decodes a message whose body is whole (the state is `Prefix` again).
+    fn decode_body(&mut self, msg: Message, body: Buffer) -> Result<Option<Decoded>> {
+        let loc = self.loc();
+        match self.messages.decode_at(&msg, &Body::Whole(body), loc)? {
+            DecodedMessage::Schema(s) => Ok(Some(Decoded::Schema(s))),
+            DecodedMessage::RecordBatch(b) => {
+                self.last_batch = Some(msg);
+                Ok(Some(Decoded::RecordBatch(b)))
+            }
+            DecodedMessage::DictionaryBatch { .. } => Ok(None),
+        }
+    }
+}
+
+/// Four bytes at `at`, if there are.
+fn read4(bytes: &[u8], at: usize) -> Option<[u8; 4]> {
+    bytes.get(at..at.checked_add(4)?)?.try_into().ok()
 }
