@@ -4,6 +4,11 @@
 //! and for what is deliberately left to [`Array::validate_values`](crate::Array)).
 //!
 //! Every check names the slot it failed at, counted from the array's first slot.
+//! Offsets, UTF-8 and dictionary indices are first checked by the bulk passes of
+//! [`bulk`]; only when one fails do the slot-by-slot checks here run, to name the first
+//! bad slot.
+
+mod bulk;
 
 use crate::data::{Array, ArrayData, OffsetSize};
 use crate::datatype::{DataType, UnionMode};
@@ -89,6 +94,18 @@ fn offsets_of<O: OffsetSize>(data: &ArrayData) -> Result<&[O]> {
 /// Offsets of every slot, null or not: non-negative, non-decreasing, at most `limit`.
 fn check_offsets<O: OffsetSize>(data: &ArrayData, limit: usize, utf8: bool) -> Result<()> {
     let offsets = offsets_of::<O>(data)?;
+    if !bulk::offsets_ok(offsets, limit) {
+        first_bad_offset(data, offsets, limit)?;
+    }
+    if utf8 {
+        check_utf8(data, offsets)?;
+    }
+    Ok(())
+}
+
+/// The error for the first offset that is negative, smaller than the one before or
+/// past `limit` (slot by slot, after [`bulk::offsets_ok`] found one).
+fn first_bad_offset<O: OffsetSize>(data: &ArrayData, offsets: &[O], limit: usize) -> Result<()> {
     let mut prev = 0;
     for (k, o) in offsets.iter().enumerate() {
         let cur = o
@@ -109,26 +126,18 @@ fn check_offsets<O: OffsetSize>(data: &ArrayData, limit: usize, utf8: bool) -> R
         }
         prev = cur;
     }
-    if utf8 {
-        check_utf8(data, offsets)?;
-    }
     Ok(())
 }
 
-/// UTF-8 of every valid slot (bytes under null slots may be anything). Fast path: the
-/// whole run the offsets cover is valid text cut only at character boundaries.
+/// UTF-8 of every valid slot (bytes under null slots may be anything), for offsets
+/// already checked. Fast path ([`bulk::utf8_ok`]): the whole run the offsets cover is
+/// valid text cut only at character boundaries; otherwise slot by slot.
 fn check_utf8<O: OffsetSize>(data: &ArrayData, offsets: &[O]) -> Result<()> {
     let bytes = data.buffers.get(1).map_or(&[][..], |b| b.as_slice());
-    let at = |k: usize| offsets.get(k).and_then(|o| o.to_usize()).unwrap_or(0);
-    let (first, last) = (at(0), at(offsets.len().saturating_sub(1)));
-    let whole = bytes.get(first..last).map(std::str::from_utf8);
-    if let Some(Ok(text)) = whole
-        && offsets
-            .iter()
-            .all(|o| text.is_char_boundary(o.to_usize().unwrap_or(0).saturating_sub(first)))
-    {
+    if bulk::utf8_ok(bytes, offsets) {
         return Ok(());
     }
+    let at = |k: usize| offsets.get(k).and_then(|o| o.to_usize()).unwrap_or(0);
     for i in 0..data.len {
         if !is_valid(data, i) {
             continue;
@@ -261,9 +270,23 @@ fn check_views(data: &ArrayData, utf8: bool) -> Result<()> {
     Ok(())
 }
 
-/// Every valid slot's index points into the dictionary.
+/// Every valid slot's index points into the dictionary: in bulk
+/// ([`bulk::indices_ok`]), then, if that finds one outside, slot by slot to name it.
 fn check_dictionary_indices(data: &ArrayData, index: &DataType) -> Result<()> {
     let dict_len = data.dictionary.as_ref().map_or(0, |d| d.len());
+    let in_range = data.buffers.first().and_then(|keys| {
+        bulk::indices_ok(
+            keys,
+            index,
+            data.nulls.as_ref(),
+            data.offset,
+            data.len,
+            dict_len,
+        )
+    });
+    if in_range == Some(true) {
+        return Ok(());
+    }
     let raw = data.buffers.first().map_or(&[][..], |b| b.as_slice());
     for i in 0..data.len {
         if !is_valid(data, i) {
