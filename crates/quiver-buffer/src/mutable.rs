@@ -13,14 +13,15 @@ use crate::pool::MemoryPoolRef;
 /// [`freeze`](MutableBuffer::freeze) turns them into an immutable [`Buffer`] without
 /// copying.
 ///
-/// Capacity is kept zero-filled, so the whole capacity may be handed out as an initialised
-/// `&mut [u8]` (see [`spare_capacity_mut`](MutableBuffer::spare_capacity_mut)). Large
-/// fresh allocations come straight from the OS as zero pages, so this costs nothing until
-/// the memory is written. The one exception is a buffer made with
-/// [`try_with_capacity_uninit_in`](MutableBuffer::try_with_capacity_uninit_in), for bytes
-/// about to be overwritten (a file read): its capacity is filled through
-/// [`spare_capacity_uninit_mut`](MutableBuffer::spare_capacity_uninit_mut), and any part
-/// still unwritten is zeroed the first time it is handed out as `&mut [u8]`.
+/// Capacity never written reads as zeros: [`spare_capacity_mut`](MutableBuffer::spare_capacity_mut)
+/// hands out the whole capacity as an initialised `&mut [u8]`, zero where nothing was
+/// written. Growing reallocates in place where the allocator can (for large buffers the
+/// system allocator remaps pages instead of copying them) and fills nothing: the new
+/// capacity is zeroed only if `spare_capacity_mut` or `set_len` reach it before a write
+/// does, so appending (`extend_from_slice`, `Write`) touches each byte once. A buffer
+/// made with [`try_with_capacity_uninit_in`](MutableBuffer::try_with_capacity_uninit_in),
+/// for bytes about to be overwritten (a file read), starts with no initialised capacity at
+/// all: fill it through [`spare_capacity_uninit_mut`](MutableBuffer::spare_capacity_uninit_mut).
 ///
 /// ```
 /// use quiver_buffer::MutableBuffer;
@@ -33,9 +34,9 @@ use crate::pool::MemoryPoolRef;
 pub struct MutableBuffer {
     ptr: NonNull<u8>,
     len: usize,
-    /// Bytes `0..init` are initialised: `len <= init <= capacity`. Equal to `capacity`
-    /// except for a buffer allocated uninitialised and not yet filled.
-    init: usize,
+    /// Bytes `0..initialized` are initialised (written or zeroed); those from
+    /// `initialized` to `capacity` may not be. `len <= initialized <= capacity`.
+    initialized: usize,
     capacity: usize,
     pool: MemoryPoolRef,
 }
@@ -86,7 +87,8 @@ impl MutableBuffer {
         Ok(Self {
             ptr,
             len: 0,
-            init: capacity,
+            // `allocate_zeroed` zeroed the whole capacity.
+            initialized: capacity,
             capacity,
             pool,
         })
@@ -121,7 +123,7 @@ impl MutableBuffer {
         Ok(Self {
             ptr,
             len: 0,
-            init: 0,
+            initialized: 0,
             capacity,
             pool,
         })
@@ -175,8 +177,7 @@ impl MutableBuffer {
     /// The bytes in use.
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
-        // SAFETY: `len <= init`, and bytes `0..init` of the allocation are initialised
-        // (the field's invariant).
+        // SAFETY: `len <= initialized`: the bytes are initialised.
         unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
     }
 
@@ -187,13 +188,12 @@ impl MutableBuffer {
         unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
     }
 
-    /// The initialised (zeroed or previously written) bytes between `len` and `capacity`.
-    /// Write into them, then call [`set_len`](MutableBuffer::set_len).
+    /// The bytes between `len` and `capacity`, zeroed or previously written. Write into
+    /// them, then call [`set_len`](MutableBuffer::set_len).
     #[inline]
     pub fn spare_capacity_mut(&mut self) -> &mut [u8] {
-        self.zero_uninit(self.capacity);
-        // SAFETY: `len..capacity` lies inside the allocation and is initialised
-        // (`zero_uninit` made `init == capacity`).
+        self.zero_up_to(self.capacity);
+        // SAFETY: `len..capacity` lies inside the allocation and is initialised (just above).
         unsafe {
             std::slice::from_raw_parts_mut(
                 self.ptr.as_ptr().add(self.len),
@@ -202,9 +202,24 @@ impl MutableBuffer {
         }
     }
 
+    /// Sets the length; bytes up to `len` must have been written (or are zero).
+    ///
+    /// # Panics
+    /// If `len > capacity`.
+    #[inline]
+    pub fn set_len(&mut self, len: usize) {
+        assert!(
+            len <= self.capacity,
+            "set_len {len} beyond capacity {}",
+            self.capacity
+        );
+        self.zero_up_to(len);
+        self.len = len;
+    }
+
     /// The bytes between `len` and `capacity`, possibly uninitialised (after
-    /// [`try_with_capacity_uninit_in`](MutableBuffer::try_with_capacity_uninit_in)).
-    /// Write into them, then call
+    /// [`try_with_capacity_uninit_in`](MutableBuffer::try_with_capacity_uninit_in), or
+    /// capacity not yet written). Write into them, then call
     /// [`set_initialized_len`](MutableBuffer::set_initialized_len).
     #[inline]
     pub fn spare_capacity_uninit_mut(&mut self) -> &mut [MaybeUninit<u8>] {
@@ -228,41 +243,25 @@ impl MutableBuffer {
     pub unsafe fn set_initialized_len(&mut self, len: usize) {
         debug_assert!(len <= self.capacity, "set_initialized_len beyond capacity");
         self.len = len;
-        self.init = self.init.max(len);
+        self.initialized = self.initialized.max(len);
     }
 
-    /// Zero-fills the uninitialised bytes below `upto` (at most `capacity`), so that
-    /// `init >= upto`.
+    /// Zeroes the bytes from `initialized` up to `end` (`<= capacity`), so `0..end` is
+    /// initialised.
     #[inline]
-    fn zero_uninit(&mut self, upto: usize) {
-        if self.init < upto {
-            self.zero_uninit_slow(upto);
+    fn zero_up_to(&mut self, end: usize) {
+        if end > self.initialized {
+            debug_assert!(end <= self.capacity);
+            // SAFETY: `initialized < end <= capacity`: the range lies inside the allocation.
+            unsafe {
+                std::ptr::write_bytes(
+                    self.ptr.as_ptr().add(self.initialized),
+                    0,
+                    end - self.initialized,
+                );
+            }
+            self.initialized = end;
         }
-    }
-
-    #[cold]
-    fn zero_uninit_slow(&mut self, upto: usize) {
-        let upto = upto.min(self.capacity);
-        let from = self.init.min(upto);
-        // SAFETY: `from..upto` lies inside the allocation (`upto <= capacity`).
-        unsafe { std::ptr::write_bytes(self.ptr.as_ptr().add(from), 0, upto - from) };
-        self.init = self.init.max(upto);
-    }
-
-    /// Sets the length; bytes up to `len` must have been written (or are zero).
-    ///
-    /// # Panics
-    /// If `len > capacity`.
-    #[inline]
-    pub fn set_len(&mut self, len: usize) {
-        assert!(
-            len <= self.capacity,
-            "set_len {len} beyond capacity {}",
-            self.capacity
-        );
-        // Bytes never written read as zeros, never as uninitialised memory.
-        self.zero_uninit(len);
-        self.len = len;
     }
 
     /// Makes room for at least `additional` more bytes.
@@ -291,30 +290,18 @@ impl MutableBuffer {
         self.grow(needed)
     }
 
+    /// Reallocates to at least `needed` bytes (at least doubling). The allocator keeps
+    /// the bytes (in place or by remapping pages where it can); the grown tail is left
+    /// as it comes, beyond `initialized`, so nothing is filled or copied twice.
     #[cold]
     fn grow(&mut self, needed: usize) -> Result<(), BufferError> {
         let target = round_capacity(needed.max(self.capacity.saturating_mul(2)))?;
-        if target >= 1 << 20 {
-            // Large: fresh zeroed memory (the OS hands out zero pages, so no fill pass)
-            // and one copy of the bytes in use.
-            let ptr = self.pool.allocate_zeroed(target)?;
-            // SAFETY: both regions are live, distinct allocations; `len <= capacity <
-            // target` bytes are copied.
-            unsafe { std::ptr::copy_nonoverlapping(self.ptr.as_ptr(), ptr.as_ptr(), self.len) };
-            // SAFETY: `ptr`/`capacity` came from `self.pool` and are freed once, here.
-            unsafe { self.pool.free(self.ptr, self.capacity) };
-            self.ptr = ptr;
-            self.init = target;
-            self.capacity = target;
-            return Ok(());
-        }
+        // The pool may read the whole old allocation to keep it, so all of it must be
+        // initialised. Appending grows only when full, so this zeroes at most a few bytes.
+        self.zero_up_to(self.capacity);
         // SAFETY: `ptr`/`capacity` come from `self.pool` and are live.
         let ptr = unsafe { self.pool.reallocate(self.ptr, self.capacity, target)? };
-        // SAFETY: the new allocation holds `target` bytes and keeps bytes `0..init`; zero
-        // the rest so the whole capacity is initialised.
-        unsafe { std::ptr::write_bytes(ptr.as_ptr().add(self.init), 0, target - self.init) };
         self.ptr = ptr;
-        self.init = target;
         self.capacity = target;
         Ok(())
     }
@@ -330,16 +317,31 @@ impl MutableBuffer {
     pub fn extend_from_slice<T: NativeType>(&mut self, values: &[T]) {
         let bytes = as_bytes(values);
         self.reserve(bytes.len());
-        let len = self.len;
-        self.spare_capacity_mut()[..bytes.len()].copy_from_slice(bytes);
-        self.len = len + bytes.len();
+        // SAFETY: `reserve` made `len + bytes.len() <= capacity`, so the destination lies
+        // inside the allocation, which `bytes` (borrowed elsewhere) cannot overlap.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                bytes.as_ptr(),
+                self.ptr.as_ptr().add(self.len),
+                bytes.len(),
+            );
+        }
+        self.advance(bytes.len());
     }
 
     /// Appends `n` copies of `byte`.
     pub fn extend_repeat(&mut self, byte: u8, n: usize) {
         self.reserve(n);
-        self.spare_capacity_mut()[..n].fill(byte);
+        // SAFETY: `reserve` made `len + n <= capacity`: the range lies inside the allocation.
+        unsafe { std::ptr::write_bytes(self.ptr.as_ptr().add(self.len), byte, n) };
+        self.advance(n);
+    }
+
+    /// Counts `n` bytes just written after `len` as in use (and initialised).
+    #[inline]
+    fn advance(&mut self, n: usize) {
         self.len += n;
+        self.initialized = self.initialized.max(self.len);
     }
 
     /// Sets the length to `new_len`, filling new bytes with `value`.
@@ -356,12 +358,12 @@ impl MutableBuffer {
         self.len = self.len.min(len);
     }
 
-    /// Removes every byte, keeping the capacity. The old bytes are zeroed so the
-    /// capacity stays initialised with zeros for padding.
+    /// Removes every byte, keeping the capacity. The old bytes read as zeros again (they
+    /// are zeroed when [`spare_capacity_mut`](MutableBuffer::spare_capacity_mut) or
+    /// [`set_len`](MutableBuffer::set_len) next reach them).
     pub fn clear(&mut self) {
-        let len = self.len;
-        self.as_mut_slice()[..len].fill(0);
         self.len = 0;
+        self.initialized = 0;
     }
 
     /// Freezes into an immutable [`Buffer`] without copying.
@@ -473,11 +475,33 @@ mod tests {
         assert!(m.spare_capacity_mut().iter().all(|&b| b == 0));
         m.clear();
         assert!(m.spare_capacity_mut().iter().all(|&b| b == 0));
-        // Past 1 MiB growth takes fresh zeroed memory and copies what is in use.
+        // Large growth reallocates without filling; the unwritten tail still reads as zeros.
         let mut big = MutableBuffer::new();
         big.extend_repeat(7, 3 << 20);
         assert!(big.as_slice().iter().all(|&b| b == 7));
         assert!(big.spare_capacity_mut().iter().all(|&b| b == 0));
+    }
+
+    #[test]
+    fn cleared_and_grown_capacity_reads_as_zeros() {
+        let mut m = MutableBuffer::new();
+        m.extend_repeat(7, 100);
+        m.clear();
+        // `set_len` over bytes written before `clear` exposes zeros, not the old sevens.
+        m.set_len(10);
+        assert_eq!(m.as_slice(), &[0u8; 10][..]);
+        m.clear();
+        assert!(m.spare_capacity_mut().iter().all(|&b| b == 0));
+        // Growing by appending keeps what was written and leaves the rest zero.
+        let mut big = MutableBuffer::new();
+        for i in 0..300_000u32 {
+            big.push(i);
+        }
+        assert_eq!(big.typed_data_mut::<u32>()[299_999], 299_999);
+        assert!(big.capacity() > big.len());
+        assert!(big.spare_capacity_mut().iter().all(|&b| b == 0));
+        big.set_len(big.capacity());
+        assert!(big.as_slice()[1_200_000..].iter().all(|&b| b == 0));
     }
 
     #[test]
