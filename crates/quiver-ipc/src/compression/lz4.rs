@@ -25,15 +25,13 @@ const FLG_LINKED: u8 = 0x40;
 const WINDOW: usize = 64 * 1024;
 /// The high bit of a block size: the block is stored uncompressed.
 const RAW_BLOCK: u32 = 0x8000_0000;
+/// The block-size bytes (BD) of the maximum block sizes 64 KiB, 256 KiB, 1 MiB, 4 MiB.
+const BD: [u8; 4] = [0x40, 0x50, 0x60, 0x70];
+const BLOCK_SIZES: [usize; 4] = [64 << 10, 256 << 10, 1 << 20, 4 << 20];
 
-/// The block-size byte (BD) for a maximum block size id 4..=7 (64 KiB .. 4 MiB).
-fn bd(id: u8) -> u8 {
-    id << 4
-}
-
-/// The maximum block size of id 4..=7.
-fn block_size(id: u8) -> usize {
-    1 << (8 + 2 * usize::from(id))
+/// The position of a block-size byte in [`BD`].
+fn block_size_index(bd: u8) -> Option<usize> {
+    BD.iter().position(|&b| b == bd)
 }
 
 /// The descriptor checksum byte (`(xxh32(FLG, BD) >> 8) & 0xFF`) of the descriptors
@@ -41,16 +39,12 @@ fn block_size(id: u8) -> usize {
 fn header_checksum(flg: u8, bd: u8) -> Option<u8> {
     // Computed once from the frame format's definition; the unit test below checks
     // them against lz4_flex's own encoder.
-    let by_id = match flg {
+    let by_size: [u8; 4] = match flg {
         FLG_INDEPENDENT => [0x82, 0xFB, 0x51, 0x73],
         FLG_LINKED => [0xC0, 0x77, 0x96, 0xDF],
         _ => return None,
     };
-    let id = bd >> 4;
-    if bd & 0x0F != 0 || !(4..=7).contains(&id) {
-        return None;
-    }
-    Some(by_id[usize::from(id - 4)])
+    by_size.get(block_size_index(bd)?).copied()
 }
 
 /// Reusable LZ4 compression state: the match table.
@@ -59,40 +53,37 @@ pub(super) struct Lz4Scratch {
     table: CompressTable,
 }
 
-/// Appends one LZ4 frame holding `raw` to `out` (cleared first). Blocks are 64 KiB for
+/// Writes one LZ4 frame holding `raw` to `out` (cleared first). Blocks are 64 KiB for
 /// inputs up to 64 KiB, 256 KiB up to 256 KiB, else 4 MiB (as lz4_flex chooses).
 pub(super) fn compress_frame(raw: &[u8], out: &mut Vec<u8>, scratch: &mut Lz4Scratch) {
-    let id = match raw.len() {
-        0..=0x1_0000 => 4,
-        0..=0x4_0000 => 5,
-        _ => 7,
+    let (bd, max) = match raw.len() {
+        n if n <= BLOCK_SIZES[0] => (BD[0], BLOCK_SIZES[0]),
+        n if n <= BLOCK_SIZES[1] => (BD[1], BLOCK_SIZES[1]),
+        _ => (BD[3], BLOCK_SIZES[3]),
     };
-    let max = block_size(id);
     out.clear();
     out.extend_from_slice(&MAGIC);
-    let checksum = header_checksum(FLG_INDEPENDENT, bd(id)).unwrap_or_default();
-    out.extend_from_slice(&[FLG_INDEPENDENT, bd(id), checksum]);
+    let checksum = header_checksum(FLG_INDEPENDENT, bd).unwrap_or_default();
+    out.extend_from_slice(&[FLG_INDEPENDENT, bd, checksum]);
     for block in raw.chunks(max) {
-        let at = out.len();
-        out.extend_from_slice(&[0; 4]);
-        let bound = get_maximum_output_size(block.len());
-        out.resize(at + 4 + bound, 0);
-        let written = compress_into_with_table(block, &mut out[at + 4..], &mut scratch.table)
-            .ok()
+        let at = out.len().saturating_add(4);
+        out.resize(at.saturating_add(get_maximum_output_size(block.len())), 0);
+        let written = out
+            .get_mut(at..)
+            .and_then(|dst| compress_into_with_table(block, dst, &mut scratch.table).ok())
             .filter(|&n| n < block.len());
         // A block that does not shrink (or, impossibly, does not fit) is stored raw.
-        let size = match written {
-            Some(n) => {
-                out.truncate(at + 4 + n);
-                n as u32
-            }
+        out.truncate(at.saturating_add(written.unwrap_or(0)));
+        let word = match written {
+            Some(n) => u32::try_from(n).unwrap_or(u32::MAX),
             None => {
-                out.truncate(at + 4);
                 out.extend_from_slice(block);
-                block.len() as u32 | RAW_BLOCK
+                u32::try_from(block.len()).unwrap_or(0) | RAW_BLOCK
             }
         };
-        out[at..at + 4].copy_from_slice(&size.to_le_bytes());
+        if let Some(slot) = out.get_mut(at.saturating_sub(4)..at) {
+            slot.copy_from_slice(&word.to_le_bytes());
+        }
     }
     out.extend_from_slice(&0u32.to_le_bytes());
 }
@@ -101,16 +92,12 @@ pub(super) fn compress_frame(raw: &[u8], out: &mut Vec<u8>, scratch: &mut Lz4Scr
 /// must fill exactly. `None` means "not handled here": the caller decodes it with
 /// `FrameDecoder`, which decides whether it is valid and how to report it.
 pub(super) fn decompress_frame(src: &[u8], out: &mut [u8]) -> Option<()> {
-    let (header, mut rest) = src.split_first_chunk::<7>()?;
-    if header[..4] != MAGIC {
-        return None;
-    }
-    let (flg, bd) = (header[4], header[5]);
-    if header_checksum(flg, bd)? != header[6] {
+    let (&[m0, m1, m2, m3, flg, bd, checksum], mut rest) = src.split_first_chunk::<7>()?;
+    if [m0, m1, m2, m3] != MAGIC || header_checksum(flg, bd)? != checksum {
         return None;
     }
     let linked = flg == FLG_LINKED;
-    let max = block_size(bd >> 4);
+    let max = *BLOCK_SIZES.get(block_size_index(bd)?)?;
     let mut pos = 0usize;
     loop {
         let (word, after) = rest.split_first_chunk::<4>()?;
@@ -119,32 +106,39 @@ pub(super) fn decompress_frame(src: &[u8], out: &mut [u8]) -> Option<()> {
             // The end mark: the frame must end here, having filled `out` exactly.
             return (after.is_empty() && pos == out.len()).then_some(());
         }
-        let size = (word & !RAW_BLOCK) as usize;
+        let size = usize::try_from(word & !RAW_BLOCK).ok()?;
         if size > max {
             return None;
         }
-        let block = after.get(..size)?;
-        rest = &after[size..];
-        let room = max.min(out.len() - pos);
+        let (block, next) = after.split_at_checked(size)?;
+        rest = next;
+        let room = max.min(out.len().saturating_sub(pos));
         let n = if word & RAW_BLOCK != 0 {
-            out.get_mut(pos..pos + size)?.copy_from_slice(block);
+            out.get_mut(pos..pos.checked_add(size)?)?
+                .copy_from_slice(block);
             size
         } else if linked && pos > 0 {
-            let (before, after) = out.split_at_mut(pos);
-            let dict = &before[pos.saturating_sub(WINDOW)..];
-            lz4_flex::block::decompress_into_with_dict(block, &mut after[..room], dict).ok()?
+            let (before, after) = out.split_at_mut_checked(pos)?;
+            let dict = before.get(pos.saturating_sub(WINDOW)..)?;
+            lz4_flex::block::decompress_into_with_dict(block, after.get_mut(..room)?, dict).ok()?
         } else {
-            lz4_flex::block::decompress_into(block, &mut out[pos..pos + room]).ok()?
+            let dst = out.get_mut(pos..pos.checked_add(room)?)?;
+            lz4_flex::block::decompress_into(block, dst).ok()?
         };
         if n == 0 {
             // `FrameDecoder` reads a block of no bytes as the end of its input.
             return None;
         }
-        pos += n;
+        pos = pos.checked_add(n)?;
     }
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 mod tests {
     use super::*;
     use std::io::{Read, Write};
@@ -172,9 +166,8 @@ mod tests {
                 let mut enc = FrameEncoder::with_frame_info(info, Vec::new());
                 enc.write_all(b"abc").unwrap();
                 let frame = enc.finish().unwrap();
-                let id = 4 + i as u8;
-                assert_eq!(frame[4..6], [flg, bd(id)]);
-                assert_eq!(Some(frame[6]), header_checksum(flg, bd(id)), "{mode:?} {id}");
+                assert_eq!(frame[4..6], [flg, BD[i]]);
+                assert_eq!(Some(frame[6]), header_checksum(flg, BD[i]), "{mode:?} {i}");
             }
         }
         assert_eq!(header_checksum(0x64, 0x40), None);

@@ -129,7 +129,10 @@ pub(crate) fn compress_buffers(
     let results = run_indexed(
         raw.len(),
         threads,
-        |s, i| codec.compress_with(&raw[i], level, pool, s),
+        |s, i| match raw.get(i) {
+            Some(b) => codec.compress_with(b, level, pool, s),
+            None => Ok(Buffer::empty()),
+        },
         Result::is_err,
     );
     match results.into_iter().collect::<Option<Vec<_>>>() {
@@ -175,12 +178,12 @@ pub(crate) fn decompress_buffers(
     run_indexed(
         stored.len(),
         threads,
-        |s, i| match &stored[i] {
-            Some(b) => codec
+        |s, i| match stored.get(i) {
+            Some(Some(b)) => codec
                 .decompress_with(b, max, pool, &nowhere, s)
                 .map(Some)
                 .map_err(drop),
-            None => Ok(None),
+            _ => Ok(None),
         },
         // The decoder stops at the failing buffer, so later ones are not needed.
         Result::is_err,
@@ -192,6 +195,11 @@ pub(crate) fn decompress_buffers(
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 mod tests {
     use super::*;
 

@@ -104,7 +104,7 @@ fn buffers_in_schema(fields: &[Field]) -> usize {
         .map(|f| {
             let dt = f.data_type();
             // The validity bitmap (or a V4 union's empty slot) and the layout's buffers.
-            let own = 1 + layout(dt).buffers.len();
+            let own = layout(dt).buffers.len().saturating_add(1);
             let children = match dt {
                 DataType::Dictionary { .. } => 0,
                 _ => dt
