@@ -71,6 +71,7 @@ pub struct IpcWriteOptions {
     compression_level: Option<i32>,
     emit_dictionary_deltas: bool,
     memory_pool: MemoryPoolRef,
+    use_threads: bool,
 }
 
 impl Default for IpcWriteOptions {
@@ -82,6 +83,7 @@ impl Default for IpcWriteOptions {
             compression_level: None,
             emit_dictionary_deltas: false,
             memory_pool: MemoryPoolRef::default(),
+            use_threads: true,
         }
     }
 }
@@ -146,6 +148,30 @@ impl IpcWriteOptions {
         &self.memory_pool
     }
 
+    /// Whether the buffers of a message may be compressed on several threads (default
+    /// true, as pyarrow's `use_threads`). The bytes written are the same either way:
+    /// each buffer is compressed on its own and they are put back in order. Messages
+    /// with less than 256 KiB of buffers are always compressed on the calling thread;
+    /// larger ones are spread over up to 8 threads, as many as
+    /// [`std::thread::available_parallelism`] reports, started for the message and
+    /// finished with it.
+    ///
+    /// ```
+    /// use quiver_ipc::{CompressionCodec, IpcWriteOptions};
+    /// let opts = IpcWriteOptions::default().with_compression(CompressionCodec::Zstd, Some(1));
+    /// assert!(opts.use_threads());
+    /// assert!(!opts.with_use_threads(false).use_threads());
+    /// ```
+    pub fn with_use_threads(mut self, yes: bool) -> Self {
+        self.use_threads = yes;
+        self
+    }
+
+    /// Whether buffers may be compressed on several threads.
+    pub fn use_threads(&self) -> bool {
+        self.use_threads
+    }
+
     /// The alignment of bodies and buffers.
     pub fn alignment(&self) -> usize {
         self.alignment
@@ -201,6 +227,7 @@ pub struct IpcReadOptions {
     require_end_of_stream: bool,
     memory_pool: MemoryPoolRef,
     extension_registry: RegistryChoice,
+    use_threads: bool,
 }
 
 /// The extension registry a reader uses: the process-wide one unless set. Compared by
@@ -293,6 +320,7 @@ impl Default for IpcReadOptions {
             require_end_of_stream: true,
             memory_pool: MemoryPoolRef::default(),
             extension_registry: RegistryChoice::default(),
+            use_threads: true,
         }
     }
 }
@@ -345,6 +373,30 @@ impl IpcReadOptions {
     /// The pool readers allocate from.
     pub fn memory_pool(&self) -> &MemoryPoolRef {
         &self.memory_pool
+    }
+
+    /// Whether the buffers of a compressed message may be decompressed on several
+    /// threads (default true, as pyarrow's `use_threads`). The batches read, and the
+    /// errors reported for bad input, are the same either way. Messages whose buffers
+    /// decompress to less than 256 KiB are always done on the calling thread; larger
+    /// ones are spread over up to 8 threads, as many as
+    /// [`std::thread::available_parallelism`] reports, started for the message and
+    /// finished with it. Reads with a projection decompress only the buffers they need,
+    /// on the calling thread.
+    ///
+    /// ```
+    /// use quiver_ipc::IpcReadOptions;
+    /// assert!(IpcReadOptions::default().use_threads());
+    /// assert!(!IpcReadOptions::default().with_use_threads(false).use_threads());
+    /// ```
+    pub fn with_use_threads(mut self, yes: bool) -> Self {
+        self.use_threads = yes;
+        self
+    }
+
+    /// Whether compressed buffers may be decompressed on several threads.
+    pub fn use_threads(&self) -> bool {
+        self.use_threads
     }
 
     /// Check extension fields of the schema against `registry` instead of the

@@ -72,6 +72,9 @@ pub(crate) struct BatchDecoder<'a> {
     pub variadic_index: usize,
     /// Pre-order position of the next field (indexes `dict_ids`).
     pub position: usize,
+    /// Buffers decompressed ahead (on several threads), by index; `None` (or past the
+    /// end) means decompress it here.
+    pub predecoded: Vec<Option<Buffer>>,
 }
 
 impl<'a> BatchDecoder<'a> {
@@ -180,12 +183,15 @@ impl<'a> BatchDecoder<'a> {
                         reason: "the body is compressed".into(),
                     });
                 }
-                codec.decompress(
-                    &stored,
-                    self.options.max_message_size(),
-                    self.options.memory_pool(),
-                    &self.loc_buffer_at(path, index),
-                )?
+                match self.predecoded.get_mut(index).and_then(Option::take) {
+                    Some(done) => done,
+                    None => codec.decompress(
+                        &stored,
+                        self.options.max_message_size(),
+                        self.options.memory_pool(),
+                        &self.loc_buffer_at(path, index),
+                    )?,
+                }
             }
             None => stored,
         };

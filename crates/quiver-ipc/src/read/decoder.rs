@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
-use quiver_array::{Field, RecordBatch, Schema};
+use quiver_array::{DataType, Field, RecordBatch, Schema, layout};
+use quiver_buffer::Buffer;
 
 use crate::compression::CompressionCodec;
+use crate::compression::parallel::{available_threads, decompress_buffers};
 use crate::convert::schema::{IpcSchema, metadata_from_fb};
 use crate::error::{IpcError, Location, Result};
 use crate::fb;
@@ -48,7 +50,72 @@ fn decoder<'a>(
         buffer_index: 0,
         variadic_index: 0,
         position: 0,
+        predecoded: Vec::new(),
     })
+}
+
+/// With threads allowed and a compressed body, decompresses the buffers that `fields`
+/// can use ahead of decoding, on several threads (see
+/// [`decompress_buffers`]); the decoder then takes them in order. Buffers past what
+/// the schema can use are left alone, as the decoder never decompresses them either.
+fn predecompress(dec: &mut BatchDecoder<'_>, fields: &[Field]) {
+    let options = dec.options;
+    let Some(codec) = dec.compression else {
+        return;
+    };
+    if !options.use_threads() || options.require_zero_copy() || available_threads() == 1 {
+        return;
+    }
+    let variadic = dec
+        .variadic
+        .iter()
+        .flatten()
+        .map(|n| usize::try_from(n).unwrap_or(0))
+        .fold(0usize, usize::saturating_add);
+    let usable = buffers_in_schema(fields).saturating_add(variadic);
+    let body = dec.body;
+    let stored: Vec<Option<Buffer>> = dec
+        .buffers
+        .iter()
+        .take(usable)
+        .map(|b| {
+            let offset = usize::try_from(b.offset()).ok()?;
+            let length = usize::try_from(b.length()).ok()?;
+            if offset.checked_add(length)? > body.len() {
+                return None;
+            }
+            body.slice(offset, length)
+        })
+        .collect();
+    dec.predecoded = decompress_buffers(
+        codec,
+        &stored,
+        options.max_message_size(),
+        options.memory_pool(),
+        available_threads(),
+    );
+}
+
+/// An upper bound on the buffers a record batch of `fields` holds, variadic buffers
+/// of view types aside.
+fn buffers_in_schema(fields: &[Field]) -> usize {
+    fields
+        .iter()
+        .map(|f| {
+            let dt = f.data_type();
+            // The validity bitmap (or a V4 union's empty slot) and the layout's buffers.
+            let own = layout(dt).buffers.len().saturating_add(1);
+            let children = match dt {
+                DataType::Dictionary { .. } => 0,
+                _ => dt
+                    .children()
+                    .into_iter()
+                    .map(|c| buffers_in_schema(std::slice::from_ref(c)))
+                    .fold(0usize, usize::saturating_add),
+            };
+            own.saturating_add(children)
+        })
+        .fold(0usize, usize::saturating_add)
 }
 
 /// Decodes a record batch message. `output` is the schema of the batch produced (the
@@ -76,6 +143,7 @@ pub(crate) fn decode_record_batch(
     let columns = match projection {
         // Without a projection every field is a column: one vector, filled in order.
         None => {
+            predecompress(&mut dec, fields);
             let mut columns = Vec::with_capacity(fields.len());
             for f in fields {
                 columns.extend(dec.read_field(f, &FieldPath::Top(f.name()), true, None)?);
@@ -167,6 +235,7 @@ pub(crate) fn decode_dictionary(
     let array = {
         let mut dec = decoder(rb, body, msg, schema, dictionaries, options, loc)?;
         dec.position = field.position;
+        predecompress(&mut dec, std::slice::from_ref(&values_field));
         let array = dec.read_field(&values_field, &FieldPath::Dictionary(id), true, None)?;
         dec.finish()?;
         array.ok_or_else(|| IpcError::malformed(loc.clone(), "empty dictionary"))?

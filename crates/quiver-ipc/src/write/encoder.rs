@@ -4,6 +4,7 @@ use flatbuffers::FlatBufferBuilder;
 use quiver_array::{Array, BufferSpec, DataType, OffsetSize, RecordBatch, Schema, layout};
 use quiver_buffer::{Buffer, MutableBuffer, bytes_for};
 
+use crate::compression::parallel::{available_threads, compress_buffers};
 use crate::convert::schema::{metadata_to_fb, schema_to_fb};
 use crate::error::{IpcError, Result};
 use crate::fb;
@@ -22,8 +23,12 @@ pub(crate) struct Encoder {
     pub parts: Vec<(usize, Buffer)>,
     /// Total body length (padded).
     pub body_len: usize,
-    /// The first compression error of the message being encoded.
+    /// With compression: the message's raw buffers, compressed together (on several
+    /// threads when allowed) once all are known.
+    pending: Vec<Buffer>,
+    /// The first error of the message being encoded, and the index of its buffer.
     error: Option<IpcError>,
+    error_at: usize,
 }
 
 impl std::fmt::Debug for Encoder {
@@ -45,7 +50,9 @@ impl Encoder {
             variadic: Vec::new(),
             parts: Vec::new(),
             body_len: 0,
+            pending: Vec::new(),
             error: None,
+            error_at: 0,
         })
     }
 
@@ -92,7 +99,50 @@ impl Encoder {
         self.variadic.clear();
         self.parts.clear();
         self.body_len = 0;
+        self.pending.clear();
         self.error = None;
+    }
+
+    /// Records `e` unless an earlier buffer already failed.
+    fn fail(&mut self, e: IpcError) {
+        if self.error.is_none() {
+            self.error = Some(e);
+            self.error_at = self.buffers.len() + self.pending.len();
+        }
+    }
+
+    /// Compresses the pending buffers (see `pending`) and places them in the body.
+    fn compress_pending(&mut self) {
+        let Some(codec) = self.options.compression() else {
+            return;
+        };
+        let mut raw = std::mem::take(&mut self.pending);
+        let threads = if self.options.use_threads() {
+            available_threads()
+        } else {
+            1
+        };
+        let stored = compress_buffers(
+            codec,
+            &raw,
+            self.options.compression_level(),
+            self.options.memory_pool(),
+            threads,
+        );
+        for (i, b) in stored.into_iter().enumerate() {
+            let b = b.unwrap_or_else(|e| {
+                // The first failing buffer in order is reported, as when compressing
+                // one buffer at a time.
+                if self.error.is_none() || i < self.error_at {
+                    self.error = Some(e);
+                    self.error_at = i;
+                }
+                Buffer::empty()
+            });
+            self.place_buffer(b);
+        }
+        raw.clear();
+        self.pending = raw;
     }
 
     /// The compression error of the message just encoded, if any.
@@ -111,6 +161,7 @@ impl Encoder {
                 )
             })?;
         }
+        self.compress_pending();
         self.take_error()?;
         self.body_len = pad_to(self.body_len, self.options.alignment());
         let rows = batch.num_rows() as i64;
@@ -141,6 +192,7 @@ impl Encoder {
         self.start_body();
         self.append_array(values)
             .map_err(|e| prefix_error(e, &format!("dictionary {id}")))?;
+        self.compress_pending();
         self.take_error()?;
         self.body_len = pad_to(self.body_len, self.options.alignment());
         let rb = self.record_batch_table(values.len() as i64);
@@ -200,21 +252,15 @@ impl Encoder {
     }
 
     fn push_buffer(&mut self, b: Buffer) {
-        let b = match self.options.compression() {
-            // Errors are kept and reported once the message is done.
-            Some(codec) => match codec.compress(
-                &b,
-                self.options.compression_level(),
-                self.options.memory_pool(),
-            ) {
-                Ok(c) => c,
-                Err(e) => {
-                    self.error.get_or_insert(e);
-                    Buffer::empty()
-                }
-            },
-            None => b,
-        };
+        if self.options.compression().is_some() {
+            self.pending.push(b);
+        } else {
+            self.place_buffer(b);
+        }
+    }
+
+    /// Places a buffer (as stored) next in the body.
+    fn place_buffer(&mut self, b: Buffer) {
         let offset = pad_to(self.body_len, self.options.alignment());
         self.buffers
             .push(fb::Buffer::new(offset as i64, b.len() as i64));
@@ -234,8 +280,7 @@ impl Encoder {
                 match MutableBuffer::try_from_len_zeroed_in(bytes, self.options.memory_pool()) {
                     Ok(out) => out,
                     Err(e) => {
-                        self.error
-                            .get_or_insert(IpcError::memory("re-packing a validity bitmap", e));
+                        self.fail(IpcError::memory("re-packing a validity bitmap", e));
                         return self.push_buffer(Buffer::empty());
                     }
                 };

@@ -1,9 +1,20 @@
 //! Body compression: one codec per message, each buffer compressed on its own.
+//!
+//! Codec state (ZSTD contexts, the LZ4 match table, a scratch output vector) is kept in
+//! a small process-wide pool of [`Scratch`]es and reused across buffers, messages and
+//! threads. [`parallel`] compresses or decompresses the buffers of one message on
+//! several threads.
+
+#[cfg(feature = "lz4")]
+mod lz4;
+pub(crate) mod parallel;
+mod scratch;
 
 use quiver_buffer::{Buffer, MemoryPoolRef, MutableBuffer};
 
 use crate::error::{IpcError, Location, Result};
 use crate::fb;
+pub(crate) use scratch::Scratch;
 
 /// A body compression codec. The format may gain codecs, so matches need a `_` arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +52,18 @@ impl CompressionCodec {
         max: usize,
         pool: &MemoryPoolRef,
         loc: &Location,
+    ) -> Result<Buffer> {
+        scratch::with_scratch(|s| self.decompress_with(stored, max, pool, loc, s))
+    }
+
+    /// [`decompress`](Self::decompress) with the codec state `scratch`.
+    pub(crate) fn decompress_with(
+        self,
+        stored: &Buffer,
+        max: usize,
+        pool: &MemoryPoolRef,
+        loc: &Location,
+        scratch: &mut Scratch,
     ) -> Result<Buffer> {
         if stored.is_empty() {
             return Ok(stored.clone());
@@ -85,7 +108,7 @@ impl CompressionCodec {
         })?;
         let written = match self {
             Self::Lz4Frame => lz4_decompress(&payload, out.as_mut_slice(), loc)?,
-            Self::Zstd => zstd_decompress(&payload, out.as_mut_slice(), loc)?,
+            Self::Zstd => zstd_decompress(&payload, out.as_mut_slice(), loc, scratch)?,
         };
         if written != len {
             return Err(IpcError::malformed(
@@ -162,59 +185,80 @@ impl CompressionCodec {
     /// The stored form of one buffer: empty stays empty; otherwise the `i64`
     /// uncompressed length and the compressed bytes, or `-1` and the raw bytes when
     /// compression does not help. The stored form is allocated from `pool`.
+    #[cfg(test)]
     pub(crate) fn compress(
         self,
         raw: &Buffer,
         level: Option<i32>,
         pool: &MemoryPoolRef,
     ) -> Result<Buffer, IpcError> {
+        scratch::with_scratch(|s| self.compress_with(raw, level, pool, s))
+    }
+
+    /// [`compress`](Self::compress) with the codec state `scratch`.
+    pub(crate) fn compress_with(
+        self,
+        raw: &Buffer,
+        level: Option<i32>,
+        pool: &MemoryPoolRef,
+        scratch: &mut Scratch,
+    ) -> Result<Buffer, IpcError> {
         if raw.is_empty() {
             return Ok(raw.clone());
         }
-        let compressed = match self {
-            Self::Lz4Frame => lz4_compress(raw)?,
-            Self::Zstd => zstd_compress(raw, level.unwrap_or(3))?,
+        let mut compressed = std::mem::take(&mut scratch.out);
+        let done = match self {
+            Self::Lz4Frame => lz4_compress(raw, &mut compressed, scratch),
+            Self::Zstd => zstd_compress(raw, level.unwrap_or(3), &mut compressed, scratch),
         };
-        let capacity = compressed.len().min(raw.len()).saturating_add(8);
-        // The capacity holds everything pushed below, so nothing grows (or panics) later.
-        let mut out = MutableBuffer::try_with_capacity_in(capacity, pool).map_err(|e| {
-            IpcError::memory(format!("compressing a buffer of {} bytes", raw.len()), e)
-        })?;
-        if compressed.len() < raw.len() {
-            out.push(raw.len() as i64);
-            out.extend_from_slice(&compressed);
-        } else {
-            out.push(-1i64);
-            out.extend_from_slice(raw.as_slice());
-        }
-        Ok(out.freeze())
+        let result = done.and_then(|()| stored_form(raw, &compressed, pool));
+        scratch.out = compressed;
+        result
     }
 }
 
+/// The stored form of `raw` given its compressed bytes, allocated from `pool`.
+fn stored_form(raw: &Buffer, compressed: &[u8], pool: &MemoryPoolRef) -> Result<Buffer> {
+    let capacity = compressed.len().min(raw.len()).saturating_add(8);
+    // The capacity holds everything pushed below, so nothing grows (or panics) later.
+    let mut out = MutableBuffer::try_with_capacity_in(capacity, pool).map_err(|e| {
+        IpcError::memory(format!("compressing a buffer of {} bytes", raw.len()), e)
+    })?;
+    if compressed.len() < raw.len() {
+        out.push(raw.len() as i64);
+        out.extend_from_slice(compressed);
+    } else {
+        out.push(-1i64);
+        out.extend_from_slice(raw.as_slice());
+    }
+    Ok(out.freeze())
+}
+
 #[cfg(feature = "lz4")]
-fn lz4_compress(raw: &[u8]) -> Result<Vec<u8>, IpcError> {
-    use std::io::Write;
-    let mut enc = lz4_flex::frame::FrameEncoder::new(Vec::with_capacity(raw.len() / 2));
-    enc.write_all(raw)
-        .map_err(|e| IpcError::io("compressing a buffer with LZ4", e))?;
-    enc.finish()
-        .map_err(|e| IpcError::Usage(format!("LZ4 compression failed: {e}")))
+fn lz4_compress(raw: &[u8], out: &mut Vec<u8>, scratch: &mut Scratch) -> Result<()> {
+    lz4::compress_frame(raw, out, &mut scratch.lz4);
+    Ok(())
 }
 
 #[cfg(not(feature = "lz4"))]
-fn lz4_compress(_: &[u8]) -> Result<Vec<u8>, IpcError> {
+fn lz4_compress(_: &[u8], _: &mut Vec<u8>, _: &mut Scratch) -> Result<()> {
     Err(IpcError::Usage(
         "LZ4 compression needs the `lz4` feature".into(),
     ))
 }
 
 #[cfg(feature = "zstd")]
-fn zstd_compress(raw: &[u8], level: i32) -> Result<Vec<u8>, IpcError> {
-    zstd::bulk::compress(raw, level).map_err(|e| IpcError::io("compressing a buffer with ZSTD", e))
+fn zstd_compress(raw: &[u8], level: i32, out: &mut Vec<u8>, scratch: &mut Scratch) -> Result<()> {
+    let failed = |e| IpcError::io("compressing a buffer with ZSTD", e);
+    let compressor = scratch.zstd_compressor(level).map_err(failed)?;
+    out.clear();
+    out.reserve(zstd::zstd_safe::compress_bound(raw.len()));
+    compressor.compress_to_buffer(raw, out).map_err(failed)?;
+    Ok(())
 }
 
 #[cfg(not(feature = "zstd"))]
-fn zstd_compress(_: &[u8], _: i32) -> Result<Vec<u8>, IpcError> {
+fn zstd_compress(_: &[u8], _: i32, _: &mut Vec<u8>, _: &mut Scratch) -> Result<()> {
     Err(IpcError::Usage(
         "ZSTD compression needs the `zstd` feature".into(),
     ))
@@ -223,6 +267,11 @@ fn zstd_compress(_: &[u8], _: i32) -> Result<Vec<u8>, IpcError> {
 #[cfg(feature = "lz4")]
 fn lz4_decompress(src: &[u8], dst: &mut [u8], loc: &Location) -> Result<usize> {
     use std::io::Read;
+    if lz4::decompress_frame(src, dst).is_some() {
+        return Ok(dst.len());
+    }
+    // Everything else (other frame options, damage, a length that differs) is decoded
+    // by lz4_flex's reader, which decides and words the error.
     let mut dec = lz4_flex::frame::FrameDecoder::new(src);
     let mut filled = 0;
     while let Some(rest) = dst.get_mut(filled..).filter(|r| !r.is_empty()) {
@@ -258,13 +307,22 @@ fn lz4_decompress(_: &[u8], _: &mut [u8], loc: &Location) -> Result<usize> {
 }
 
 #[cfg(feature = "zstd")]
-fn zstd_decompress(src: &[u8], dst: &mut [u8], loc: &Location) -> Result<usize> {
-    zstd::bulk::decompress_to_buffer(src, dst)
-        .map_err(|e| IpcError::malformed(loc.clone(), format!("corrupt ZSTD frame: {e}")))
+fn zstd_decompress(
+    src: &[u8],
+    dst: &mut [u8],
+    loc: &Location,
+    scratch: &mut Scratch,
+) -> Result<usize> {
+    let corrupt = |e| IpcError::malformed(loc.clone(), format!("corrupt ZSTD frame: {e}"));
+    scratch
+        .zstd_decompressor()
+        .map_err(corrupt)?
+        .decompress_to_buffer(src, dst)
+        .map_err(corrupt)
 }
 
 #[cfg(not(feature = "zstd"))]
-fn zstd_decompress(_: &[u8], _: &mut [u8], loc: &Location) -> Result<usize> {
+fn zstd_decompress(_: &[u8], _: &mut [u8], loc: &Location, _: &mut Scratch) -> Result<usize> {
     Err(IpcError::unsupported(
         loc.clone(),
         "ZSTD compression (build with the `zstd` feature)",
