@@ -92,13 +92,24 @@ fn offsets_of<O: OffsetSize>(data: &ArrayData) -> Result<&[O]> {
 }
 
 /// Offsets of every slot, null or not: non-negative, non-decreasing, at most `limit`.
+/// For utf8 arrays, also the UTF-8 of every valid slot (bytes under null slots may be
+/// anything). Both are first checked in bulk ([`bulk::offsets_ok`],
+/// [`bulk::utf8_offsets_ok`]); when that finds something wrong, slot by slot.
 fn check_offsets<O: OffsetSize>(data: &ArrayData, limit: usize, utf8: bool) -> Result<()> {
     let offsets = offsets_of::<O>(data)?;
-    if !bulk::offsets_ok(offsets, limit) {
+    if !utf8 {
+        if !bulk::offsets_ok(offsets, limit) {
+            first_bad_offset(data, offsets, limit)?;
+        }
+        return Ok(());
+    }
+    let bytes = data.buffers.get(1).map_or(&[][..], |b| b.as_slice());
+    let verdict = bulk::utf8_offsets_ok(bytes, offsets, limit);
+    if !verdict.offsets {
         first_bad_offset(data, offsets, limit)?;
     }
-    if utf8 {
-        check_utf8(data, offsets)?;
+    if !(verdict.offsets && verdict.utf8) {
+        check_utf8_slots(data, bytes, offsets)?;
     }
     Ok(())
 }
@@ -129,14 +140,9 @@ fn first_bad_offset<O: OffsetSize>(data: &ArrayData, offsets: &[O], limit: usize
     Ok(())
 }
 
-/// UTF-8 of every valid slot (bytes under null slots may be anything), for offsets
-/// already checked. Fast path ([`bulk::utf8_ok`]): the whole run the offsets cover is
-/// valid text cut only at character boundaries; otherwise slot by slot.
-fn check_utf8<O: OffsetSize>(data: &ArrayData, offsets: &[O]) -> Result<()> {
-    let bytes = data.buffers.get(1).map_or(&[][..], |b| b.as_slice());
-    if bulk::utf8_ok(bytes, offsets) {
-        return Ok(());
-    }
+/// UTF-8 of every valid slot, slot by slot, for offsets already checked (after
+/// [`bulk::utf8_offsets_ok`] found something wrong).
+fn check_utf8_slots<O: OffsetSize>(data: &ArrayData, bytes: &[u8], offsets: &[O]) -> Result<()> {
     let at = |k: usize| offsets.get(k).and_then(|o| o.to_usize()).unwrap_or(0);
     for i in 0..data.len {
         if !is_valid(data, i) {
