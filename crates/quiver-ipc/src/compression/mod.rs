@@ -9,6 +9,8 @@
 mod lz4;
 pub(crate) mod parallel;
 mod scratch;
+#[cfg(feature = "zstd")]
+mod zstd_out;
 
 use quiver_buffer::{Buffer, MemoryPoolRef, MutableBuffer};
 
@@ -103,12 +105,21 @@ impl CompressionCodec {
             // as decompressed bytes actually arrive.
             return self.decompress_streaming(&payload, len, pool, loc);
         }
-        let mut out = MutableBuffer::try_from_len_zeroed_in(len, pool).map_err(|e| {
-            IpcError::memory(format!("decompressing {len} bytes at {loc}"), e)
-        })?;
-        let written = match self {
-            Self::Lz4Frame => lz4_decompress(&payload, out.as_mut_slice(), loc)?,
-            Self::Zstd => zstd_decompress(&payload, out.as_mut_slice(), loc, scratch)?,
+        let refused = |e| IpcError::memory(format!("decompressing {len} bytes at {loc}"), e);
+        let (out, written) = match self {
+            Self::Lz4Frame => {
+                // lz4_flex's block decoder writes only into initialised `&mut [u8]`.
+                let mut out = MutableBuffer::try_from_len_zeroed_in(len, pool).map_err(refused)?;
+                let written = lz4_decompress(&payload, out.as_mut_slice(), loc)?;
+                (out, written)
+            }
+            Self::Zstd => {
+                // zstd writes into the uninitialised capacity: no zero fill first.
+                let mut out =
+                    MutableBuffer::try_with_capacity_uninit_in(len, pool).map_err(refused)?;
+                let written = zstd_decompress(&payload, &mut out, len, loc, scratch)?;
+                (out, written)
+            }
         };
         if written != len {
             return Err(IpcError::malformed(
@@ -309,20 +320,31 @@ fn lz4_decompress(_: &[u8], _: &mut [u8], loc: &Location) -> Result<usize> {
 #[cfg(feature = "zstd")]
 fn zstd_decompress(
     src: &[u8],
-    dst: &mut [u8],
+    out: &mut MutableBuffer,
+    len: usize,
     loc: &Location,
     scratch: &mut Scratch,
 ) -> Result<usize> {
     let corrupt = |e| IpcError::malformed(loc.clone(), format!("corrupt ZSTD frame: {e}"));
-    scratch
-        .zstd_decompressor()
-        .map_err(corrupt)?
-        .decompress_to_buffer(src, dst)
-        .map_err(corrupt)
+    let dctx = scratch.zstd_decompressor().map_err(corrupt)?;
+    match zstd_out::decompress_into_spare(dctx, src, out, len) {
+        Some(result) => result.map_err(corrupt),
+        // Not reached: `out` is a new buffer with capacity for `len` bytes.
+        None => Err(IpcError::malformed(
+            loc.clone(),
+            format!("no room to decompress {len} bytes"),
+        )),
+    }
 }
 
 #[cfg(not(feature = "zstd"))]
-fn zstd_decompress(_: &[u8], _: &mut [u8], loc: &Location, _: &mut Scratch) -> Result<usize> {
+fn zstd_decompress(
+    _: &[u8],
+    _: &mut MutableBuffer,
+    _: usize,
+    loc: &Location,
+    _: &mut Scratch,
+) -> Result<usize> {
     Err(IpcError::unsupported(
         loc.clone(),
         "ZSTD compression (build with the `zstd` feature)",
