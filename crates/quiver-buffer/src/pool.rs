@@ -10,6 +10,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::BufferError;
 
+mod retained;
+
+use retained::{DEFAULT_RETENTION_LIMIT, RETAINED_MIN, Retained, class_size};
+
 /// Alignment of every allocation a [`MemoryPool`] hands out, as the Arrow spec
 /// recommends for in-memory buffers.
 pub const ALIGNMENT: usize = 64;
@@ -79,21 +83,119 @@ pub unsafe trait MemoryPool: Send + Sync + Debug {
 
     /// A short name for the allocator behind the pool.
     fn backend_name(&self) -> &'static str;
+
+    /// Bytes of freed memory the pool keeps for reuse, not counted in
+    /// [`bytes_allocated`](MemoryPool::bytes_allocated). The default method returns 0, for
+    /// pools that keep nothing.
+    fn bytes_retained(&self) -> usize {
+        0
+    }
+
+    /// Gives the freed memory the pool keeps for reuse back to the allocator, like
+    /// pyarrow's `MemoryPool.release_unused()`. The default method does nothing, for
+    /// pools that keep nothing.
+    ///
+    /// ```
+    /// use quiver_buffer::{MemoryPool, SystemMemoryPool};
+    /// let pool = SystemMemoryPool::new();
+    /// let ptr = pool.allocate(4 << 20).unwrap();
+    /// // SAFETY: `ptr` came from `pool.allocate(4 << 20)` and is freed once.
+    /// unsafe { pool.free(ptr, 4 << 20) };
+    /// assert_eq!(pool.bytes_retained(), 4 << 20);
+    /// pool.release_unused();
+    /// assert_eq!(pool.bytes_retained(), 0);
+    /// ```
+    fn release_unused(&self) {}
 }
 
-/// The default pool: the system allocator plus two atomic counters.
-#[derive(Debug, Default)]
+/// The default pool: the system allocator, two atomic counters, and a bounded cache of
+/// freed large blocks.
+///
+/// Allocations of 1 MiB and more are served in size classes (four per doubling, so at
+/// most a quarter of a block goes unused), and when one is freed the pool keeps its block
+/// for the next allocation of the same class, up to a limit of retained bytes (64 MiB
+/// for [`new`](SystemMemoryPool::new) and the default pool). A buffer that is allocated
+/// and freed over and over (a write sink per message, a read buffer per batch) then
+/// reuses pages that are already mapped instead of having the system map and fault in
+/// fresh ones each time. Retained memory is not counted in
+/// [`bytes_allocated`](MemoryPool::bytes_allocated); see
+/// [`bytes_retained`](MemoryPool::bytes_retained), and
+/// [`release_unused`](MemoryPool::release_unused) to give it back.
+///
+/// ```
+/// use quiver_buffer::{MemoryPool, SystemMemoryPool};
+/// let pool = SystemMemoryPool::new();
+/// let first = pool.allocate(3 << 20).unwrap();
+/// // SAFETY: each pointer came from `pool` with the size it is freed with.
+/// unsafe { pool.free(first, 3 << 20) };
+/// assert_eq!((pool.bytes_allocated(), pool.bytes_retained()), (0, 3 << 20));
+/// let again = pool.allocate_zeroed(3 << 20).unwrap();
+/// assert_eq!(again, first); // the same block, zeroed again
+/// assert_eq!((pool.bytes_allocated(), pool.bytes_retained()), (3 << 20, 0));
+/// // SAFETY: as above.
+/// unsafe { pool.free(again, 3 << 20) };
+/// ```
+#[derive(Debug)]
 pub struct SystemMemoryPool {
     allocated: AtomicUsize,
     max: AtomicUsize,
+    retained: Retained,
+}
+
+impl Default for SystemMemoryPool {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl SystemMemoryPool {
-    /// A new pool with its counters at zero.
+    /// A new pool with its counters at zero that keeps up to 64 MiB of freed blocks for
+    /// reuse.
     pub const fn new() -> Self {
+        Self::with_retention_limit(DEFAULT_RETENTION_LIMIT)
+    }
+
+    /// A new pool with its counters at zero that keeps up to `bytes` bytes of freed
+    /// blocks for reuse; 0 keeps none.
+    ///
+    /// ```
+    /// use quiver_buffer::{MemoryPool, SystemMemoryPool};
+    /// static POOL: SystemMemoryPool = SystemMemoryPool::with_retention_limit(0);
+    /// let ptr = POOL.allocate(2 << 20).unwrap();
+    /// // SAFETY: `ptr` came from `POOL` with this size and is freed once.
+    /// unsafe { POOL.free(ptr, 2 << 20) };
+    /// assert_eq!(POOL.bytes_retained(), 0);
+    /// ```
+    pub const fn with_retention_limit(bytes: usize) -> Self {
         Self {
             allocated: AtomicUsize::new(0),
             max: AtomicUsize::new(0),
+            retained: Retained::new(bytes),
+        }
+    }
+
+    /// How many bytes of freed blocks the pool may keep for reuse.
+    pub fn retention_limit(&self) -> usize {
+        self.retained.limit()
+    }
+
+    /// Changes how many bytes of freed blocks the pool may keep for reuse, giving blocks
+    /// back to the allocator (oldest first) until the retained bytes fit the new limit.
+    ///
+    /// ```
+    /// use quiver_buffer::{MemoryPool, SystemMemoryPool};
+    /// let pool = SystemMemoryPool::new();
+    /// let ptr = pool.allocate(1 << 20).unwrap();
+    /// // SAFETY: `ptr` came from `pool` with this size and is freed once.
+    /// unsafe { pool.free(ptr, 1 << 20) };
+    /// assert_eq!(pool.bytes_retained(), 1 << 20);
+    /// pool.set_retention_limit(0);
+    /// assert_eq!((pool.retention_limit(), pool.bytes_retained()), (0, 0));
+    /// ```
+    pub fn set_retention_limit(&self, bytes: usize) {
+        for (start, class) in self.retained.set_limit(bytes) {
+            // SAFETY: the cache held `start` as a freed block of class `class`.
+            unsafe { free_block(start, class) };
         }
     }
 
@@ -122,7 +224,26 @@ impl SystemMemoryPool {
                 unsafe { std::alloc::alloc(layout) }
             }
         };
-        let ptr = if size >= LARGE_ALLOCATION {
+        let ptr = if size >= RETAINED_MIN {
+            let class =
+                class_size(size).ok_or(BufferError::AllocationTooLarge { requested: size })?;
+            match self.retained.take(class) {
+                Some(start) => {
+                    if zeroed {
+                        // SAFETY: `start` is a cached block of `class >= size` bytes,
+                        // now owned by this allocation.
+                        unsafe { start.write_bytes(0, size) };
+                    }
+                    start
+                }
+                None => {
+                    let base = NonNull::new(alloc(large_layout(class)?))
+                        .ok_or(BufferError::OutOfMemory { requested: size })?;
+                    // SAFETY: `base` is a live allocation of `large_layout(class)`.
+                    unsafe { large_start(base) }
+                }
+            }
+        } else if size >= LARGE_ALLOCATION {
             let base = NonNull::new(alloc(large_layout(size)?))
                 .ok_or(BufferError::OutOfMemory { requested: size })?;
             // SAFETY: `base` is a live allocation of `large_layout(size)`.
@@ -140,6 +261,19 @@ impl SystemMemoryPool {
         #[repr(align(64))]
         struct Aligned;
         NonNull::<Aligned>::dangling().cast::<u8>()
+    }
+}
+
+/// Frees the block at `start`, an aligned start from [`large_start`] of an allocation of
+/// `large_layout(class)`.
+///
+/// # Safety
+/// The block must be live and of that class, and not used again.
+unsafe fn free_block(start: NonNull<u8>, class: usize) {
+    if let Ok(layout) = large_layout(class) {
+        // SAFETY: the caller's contract: `start` is the aligned start of a live
+        // allocation of `layout`.
+        unsafe { std::alloc::dealloc(large_base(start).as_ptr(), layout) };
     }
 }
 
@@ -195,10 +329,12 @@ unsafe fn large_base(start: NonNull<u8>) -> NonNull<u8> {
 }
 
 // SAFETY: every non-empty pointer comes from `std::alloc`: below `LARGE_ALLOCATION` bytes
-// with a `Layout` of `ALIGNMENT`, from `LARGE_ALLOCATION` bytes up with `large_layout`,
-// aligned by `large_start` inside the allocation. Which of the two an allocation is
-// follows from its size, which every caller passes back. Empty allocations use an
-// aligned dangling pointer that is never freed.
+// with a `Layout` of `ALIGNMENT`, from `LARGE_ALLOCATION` bytes up with `large_layout`
+// (of the size's class from `RETAINED_MIN` up), aligned by `large_start` inside the
+// allocation. Which of the three an allocation is follows from its size, which every
+// caller passes back. A block in the retention cache is owned by the cache only, so it is
+// handed out to one allocation at a time. Empty allocations use an aligned dangling
+// pointer that is never freed.
 unsafe impl MemoryPool for SystemMemoryPool {
     fn allocate_zeroed(&self, size: usize) -> Result<NonNull<u8>, BufferError> {
         self.allocate_with(size, true)
@@ -222,8 +358,15 @@ unsafe impl MemoryPool for SystemMemoryPool {
             unsafe { self.free(ptr, old_size) };
             return Ok(Self::dangling());
         }
-        let new_ptr = match (old_size >= LARGE_ALLOCATION, new_size >= LARGE_ALLOCATION) {
-            (false, false) => {
+        let kinds = (Kind::of(old_size), Kind::of(new_size));
+        let new_ptr = match kinds {
+            (Kind::Retained, Kind::Retained)
+                if class_size(new_size).is_some_and(|c| Some(c) == class_size(old_size)) =>
+            {
+                // The same block fits both sizes.
+                ptr
+            }
+            (Kind::Small, Kind::Small) => {
                 let new_layout = Self::layout(new_size)?;
                 let old_layout = Self::layout(old_size)?;
                 // SAFETY: the caller guarantees `ptr` was allocated here with
@@ -233,7 +376,7 @@ unsafe impl MemoryPool for SystemMemoryPool {
                     requested: new_size,
                 })?
             }
-            (true, true) => {
+            (Kind::Large, Kind::Large) => {
                 let new_layout = large_layout(new_size)?;
                 let old_layout = large_layout(old_size)?;
                 // SAFETY: `ptr` is the aligned start of a live large allocation of this
@@ -267,8 +410,9 @@ unsafe impl MemoryPool for SystemMemoryPool {
                 unsafe { large_start(base) }
             }
             _ => {
-                // Crossing the threshold: a new allocation of the other kind, one copy.
-                let p = self.allocate_zeroed(new_size)?;
+                // Another kind or another class: a new allocation (from the cache where
+                // it has one), one copy, and the old block freed (perhaps into the cache).
+                let p = self.allocate(new_size)?;
                 // SAFETY: two live, distinct allocations; `min(old, new)` bytes fit both.
                 unsafe {
                     std::ptr::copy_nonoverlapping(ptr.as_ptr(), p.as_ptr(), old_size.min(new_size))
@@ -292,7 +436,16 @@ unsafe impl MemoryPool for SystemMemoryPool {
         if size == 0 {
             return;
         }
-        if size >= LARGE_ALLOCATION {
+        if size >= RETAINED_MIN {
+            if let Some(class) = class_size(size) {
+                if let Err(start) = self.retained.keep(ptr, class) {
+                    // SAFETY: the caller guarantees `ptr` came from this pool with this
+                    // size, so it is the aligned start of a block of this class.
+                    unsafe { free_block(start, class) };
+                }
+                self.allocated.fetch_sub(size, Ordering::Relaxed);
+            }
+        } else if size >= LARGE_ALLOCATION {
             if let Ok(layout) = large_layout(size) {
                 // SAFETY: the caller guarantees `ptr` came from this pool with this size,
                 // so it is the aligned start of a large allocation of `layout`.
@@ -317,6 +470,45 @@ unsafe impl MemoryPool for SystemMemoryPool {
 
     fn backend_name(&self) -> &'static str {
         "system"
+    }
+
+    fn bytes_retained(&self) -> usize {
+        self.retained.bytes()
+    }
+
+    fn release_unused(&self) {
+        for (start, class) in self.retained.take_all() {
+            // SAFETY: the cache held `start` as a freed block of class `class`.
+            unsafe { free_block(start, class) };
+        }
+    }
+}
+
+impl Drop for SystemMemoryPool {
+    fn drop(&mut self) {
+        self.release_unused();
+    }
+}
+
+/// Which way [`SystemMemoryPool`] allocates a size: from the heap at [`ALIGNMENT`], as a
+/// large allocation aligned by hand, or as a large allocation of the size's class that
+/// the pool may keep for reuse.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Small,
+    Large,
+    Retained,
+}
+
+impl Kind {
+    fn of(size: usize) -> Kind {
+        if size >= RETAINED_MIN {
+            Kind::Retained
+        } else if size >= LARGE_ALLOCATION {
+            Kind::Large
+        } else {
+            Kind::Small
+        }
     }
 }
 
