@@ -28,7 +28,8 @@ fn first_mismatch(ptr: NonNull<u8>, len: usize, seed: u8) -> Option<usize> {
 fn a_freed_block_is_reused_by_an_allocation_of_the_same_class() {
     let pool = SystemMemoryPool::new();
     let first = pool.allocate(3 * MIB).unwrap();
-    // SAFETY: every pointer below came from `pool` with the size it is freed with.
+    // SAFETY: each pointer in this test came from `pool` with the size it
+    // is passed with, and is not used after it is freed.
     unsafe { pool.free(first, 3 * MIB) };
     assert_eq!(pool.bytes_retained(), 3 * MIB);
     // 3 MiB - 1000 is in the class of 3 MiB (quarter steps of 2 MiB).
@@ -36,10 +37,12 @@ fn a_freed_block_is_reused_by_an_allocation_of_the_same_class() {
     assert_eq!(again, first);
     assert_eq!(pool.bytes_retained(), 0);
     assert_eq!(pool.bytes_allocated(), 3 * MIB - 1000);
+    // SAFETY: as at the top of the test.
     unsafe { pool.free(again, 3 * MIB - 1000) };
     // Another class gets a block of its own, and both are kept.
     let other = pool.allocate(4 * MIB).unwrap();
     assert_ne!(other, first);
+    // SAFETY: as at the top of the test.
     unsafe { pool.free(other, 4 * MIB) };
     assert_eq!(pool.bytes_retained(), 7 * MIB);
     assert_eq!(pool.bytes_allocated(), 0);
@@ -53,13 +56,15 @@ fn a_zeroed_allocation_from_a_dirty_block_reads_zeros() {
     let size = 2 * MIB + 12345;
     let dirty = pool.allocate_zeroed(size).unwrap();
     fill(dirty, size, 0x5a);
-    // SAFETY: every pointer below came from `pool` with the size it is freed with.
+    // SAFETY: each pointer in this test came from `pool` with the size it
+    // is passed with, and is not used after it is freed.
     unsafe { pool.free(dirty, size) };
     let zeroed = pool.allocate_zeroed(size).unwrap();
     assert_eq!(zeroed, dirty);
     // SAFETY: `size` bytes were just allocated zeroed.
     let bytes = unsafe { std::slice::from_raw_parts(zeroed.as_ptr(), size) };
     assert_eq!(bytes.iter().position(|&b| b != 0), None);
+    // SAFETY: as at the top of the test.
     unsafe { pool.free(zeroed, size) };
 }
 
@@ -70,7 +75,8 @@ fn the_retention_limit_is_respected() {
     let a = pool.allocate(2 * MIB).unwrap();
     let b = pool.allocate(2 * MIB).unwrap();
     let c = pool.allocate(2 * MIB).unwrap();
-    // SAFETY: every pointer below came from `pool` with the size it is freed with.
+    // SAFETY: each pointer in this test came from `pool` with the size it
+    // is passed with, and is not used after it is freed.
     unsafe {
         pool.free(a, 2 * MIB);
         pool.free(b, 2 * MIB);
@@ -83,6 +89,7 @@ fn the_retention_limit_is_respected() {
         pool.allocate(2 * MIB).unwrap(),
     ];
     assert_eq!(reused, [b, a]);
+    // SAFETY: as at the top of the test.
     unsafe {
         pool.free(reused[0], 2 * MIB);
         pool.free(reused[1], 2 * MIB);
@@ -93,6 +100,7 @@ fn the_retention_limit_is_respected() {
     pool.set_retention_limit(0);
     assert_eq!(pool.bytes_retained(), 0);
     let d = pool.allocate(2 * MIB).unwrap();
+    // SAFETY: as at the top of the test.
     unsafe { pool.free(d, 2 * MIB) };
     assert_eq!(pool.bytes_retained(), 0);
 }
@@ -102,8 +110,8 @@ fn reallocation_within_a_class_keeps_the_pointer_and_across_classes_the_bytes() 
     let pool = SystemMemoryPool::new();
     let ptr = pool.allocate(MIB + 1).unwrap();
     fill(ptr, MIB + 1, 7);
-    // SAFETY: every pointer below came from `pool` with the size it is reallocated or
-    // freed with.
+    // SAFETY: each pointer in this test came from `pool` with the size it
+    // is passed with, and is not used after it is reallocated or freed.
     let same = unsafe { pool.reallocate(ptr, MIB + 1, MIB + MIB / 4) }.unwrap();
     assert_eq!(same, ptr);
     assert_eq!(pool.bytes_allocated(), MIB + MIB / 4);
@@ -112,6 +120,7 @@ fn reallocation_within_a_class_keeps_the_pointer_and_across_classes_the_bytes() 
     let sizes = [5 * MIB + 3, 2 * MIB, 200 << 10, 3 * MIB, 100, 9 * MIB];
     let (mut ptr, mut size) = (same, MIB + MIB / 4);
     for (step, next) in sizes.into_iter().enumerate() {
+        // SAFETY: as at the top of the test.
         let moved = unsafe { pool.reallocate(ptr, size, next) }.unwrap();
         assert_eq!(moved.as_ptr().addr() % ALIGNMENT, 0, "{size} -> {next}");
         assert_eq!(
@@ -123,6 +132,7 @@ fn reallocation_within_a_class_keeps_the_pointer_and_across_classes_the_bytes() 
         fill(moved, next, step as u8 + 8);
         (ptr, size) = (moved, next);
     }
+    // SAFETY: as at the top of the test.
     unsafe { pool.free(ptr, size) };
     assert_eq!(pool.bytes_allocated(), 0);
     // A move allocates the new block before freeing the old one.
@@ -135,12 +145,14 @@ fn counters_count_live_bytes_only() {
     let a = pool.allocate_zeroed(MIB + 5).unwrap();
     let b = pool.allocate(4 * MIB).unwrap();
     assert_eq!(pool.bytes_allocated(), 5 * MIB + 5);
-    // SAFETY: every pointer below came from `pool` with the size it is freed with.
+    // SAFETY: each pointer in this test came from `pool` with the size it
+    // is passed with, and is not used after it is freed.
     unsafe { pool.free(b, 4 * MIB) };
     assert_eq!(pool.bytes_allocated(), MIB + 5);
     assert_eq!(pool.bytes_retained(), 4 * MIB);
     let c = pool.allocate(4 * MIB - 1).unwrap();
     assert_eq!(pool.bytes_allocated(), 5 * MIB + 4);
+    // SAFETY: as at the top of the test.
     unsafe {
         pool.free(a, MIB + 5);
         pool.free(c, 4 * MIB - 1);
