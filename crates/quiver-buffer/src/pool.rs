@@ -256,6 +256,42 @@ impl SystemMemoryPool {
         Ok(ptr)
     }
 
+    /// Gives back the block of an allocation of `size > 0` bytes: into the cache from
+    /// [`RETAINED_MIN`] bytes up while it has room, to the allocator otherwise. The
+    /// counters are the caller's to update; returns false (and does nothing) for a size
+    /// this pool never allocates.
+    ///
+    /// # Safety
+    /// `ptr` must come from this pool with size `size` and not be used again.
+    unsafe fn release(&self, ptr: NonNull<u8>, size: usize) -> bool {
+        match Kind::of(size) {
+            Kind::Retained => match class_size(size) {
+                Some(class) => {
+                    if let Err(start) = self.retained.keep(ptr, class) {
+                        // SAFETY: the caller guarantees `ptr` came from this pool with this
+                        // size, so it is the aligned start of a live block of this class.
+                        unsafe { free_block(start, class) };
+                    }
+                    true
+                }
+                None => false,
+            },
+            // SAFETY: as above, a live large allocation of `size` bytes' class, which
+            // below `RETAINED_MIN` is `size` itself.
+            Kind::Large => unsafe { free_block(ptr, size) },
+            Kind::Small => match Self::layout(size) {
+                Ok(layout) => {
+                    // SAFETY: the caller guarantees `ptr` came from `allocate_zeroed`,
+                    // `allocate` or `reallocate` of this pool with this size, hence with
+                    // this layout.
+                    unsafe { std::alloc::dealloc(ptr.as_ptr(), layout) };
+                    true
+                }
+                Err(_) => false,
+            },
+        }
+    }
+
     fn dangling() -> NonNull<u8> {
         // An aligned, non-null address that is never dereferenced (size 0).
         #[repr(align(64))]
@@ -267,13 +303,19 @@ impl SystemMemoryPool {
 /// Frees the block at `start`, an aligned start from [`large_start`] of an allocation of
 /// `large_layout(class)`.
 ///
+/// Returns false (and does nothing) when `class` forms no layout, which no allocation has.
+///
 /// # Safety
 /// The block must be live and of that class, and not used again.
-unsafe fn free_block(start: NonNull<u8>, class: usize) {
-    if let Ok(layout) = large_layout(class) {
-        // SAFETY: the caller's contract: `start` is the aligned start of a live
-        // allocation of `layout`.
-        unsafe { std::alloc::dealloc(large_base(start).as_ptr(), layout) };
+unsafe fn free_block(start: NonNull<u8>, class: usize) -> bool {
+    match large_layout(class) {
+        Ok(layout) => {
+            // SAFETY: the caller's contract: `start` is the aligned start of a live
+            // allocation of `layout`.
+            unsafe { std::alloc::dealloc(large_base(start).as_ptr(), layout) };
+            true
+        }
+        Err(_) => false,
     }
 }
 
@@ -358,15 +400,39 @@ unsafe impl MemoryPool for SystemMemoryPool {
             unsafe { self.free(ptr, old_size) };
             return Ok(Self::dangling());
         }
-        let kinds = (Kind::of(old_size), Kind::of(new_size));
-        let new_ptr = match kinds {
-            (Kind::Retained, Kind::Retained)
-                if class_size(new_size).is_some_and(|c| Some(c) == class_size(old_size)) =>
-            {
-                // The same block fits both sizes.
-                ptr
+        let (old_kind, new_kind) = (Kind::of(old_size), Kind::of(new_size));
+        let new_class = match new_kind {
+            Kind::Retained => {
+                Some(class_size(new_size).ok_or(BufferError::AllocationTooLarge {
+                    requested: new_size,
+                })?)
             }
-            (Kind::Small, Kind::Small) => {
+            _ => None,
+        };
+        let cached = match new_class {
+            Some(class) if old_kind == Kind::Retained && class_size(old_size) == Some(class) => {
+                // The same block fits both sizes.
+                Some(ptr)
+            }
+            Some(class) => self.retained.take(class).inspect(|&start| {
+                // SAFETY: `start` is a cached block of `class >= new_size` bytes, now
+                // owned here, distinct from the caller's live block at `ptr`, which holds
+                // at least `old_size` bytes.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        ptr.as_ptr(),
+                        start.as_ptr(),
+                        old_size.min(new_size),
+                    )
+                };
+                // SAFETY: the caller's contract; the bytes were copied out above.
+                unsafe { self.release(ptr, old_size) };
+            }),
+            None => None,
+        };
+        let new_ptr = match (cached, old_kind, new_kind) {
+            (Some(p), _, _) => p,
+            (None, Kind::Small, Kind::Small) => {
                 let new_layout = Self::layout(new_size)?;
                 let old_layout = Self::layout(old_size)?;
                 // SAFETY: the caller guarantees `ptr` was allocated here with
@@ -376,9 +442,11 @@ unsafe impl MemoryPool for SystemMemoryPool {
                     requested: new_size,
                 })?
             }
-            (Kind::Large, Kind::Large) => {
-                let new_layout = large_layout(new_size)?;
-                let old_layout = large_layout(old_size)?;
+            // No cached block: grow or shrink the block itself, which the system
+            // allocator does for mapped blocks by remapping pages, without a copy.
+            (None, Kind::Large | Kind::Retained, Kind::Large | Kind::Retained) => {
+                let new_layout = large_layout(real_size(new_size)?)?;
+                let old_layout = large_layout(real_size(old_size)?)?;
                 // SAFETY: `ptr` is the aligned start of a live large allocation of this
                 // pool (the caller's contract and `old_size >= LARGE_ALLOCATION`).
                 let old_base = unsafe { large_base(ptr) };
@@ -410,8 +478,7 @@ unsafe impl MemoryPool for SystemMemoryPool {
                 unsafe { large_start(base) }
             }
             _ => {
-                // Another kind or another class: a new allocation (from the cache where
-                // it has one), one copy, and the old block freed (perhaps into the cache).
+                // Between a heap block and a large one: a new allocation, one copy.
                 let p = self.allocate(new_size)?;
                 // SAFETY: two live, distinct allocations; `min(old, new)` bytes fit both.
                 unsafe {
@@ -436,26 +503,8 @@ unsafe impl MemoryPool for SystemMemoryPool {
         if size == 0 {
             return;
         }
-        if size >= RETAINED_MIN {
-            if let Some(class) = class_size(size) {
-                if let Err(start) = self.retained.keep(ptr, class) {
-                    // SAFETY: the caller guarantees `ptr` came from this pool with this
-                    // size, so it is the aligned start of a block of this class.
-                    unsafe { free_block(start, class) };
-                }
-                self.allocated.fetch_sub(size, Ordering::Relaxed);
-            }
-        } else if size >= LARGE_ALLOCATION {
-            if let Ok(layout) = large_layout(size) {
-                // SAFETY: the caller guarantees `ptr` came from this pool with this size,
-                // so it is the aligned start of a large allocation of `layout`.
-                unsafe { std::alloc::dealloc(large_base(ptr).as_ptr(), layout) };
-                self.allocated.fetch_sub(size, Ordering::Relaxed);
-            }
-        } else if let Ok(layout) = Self::layout(size) {
-            // SAFETY: the caller guarantees `ptr` came from `allocate_zeroed`, `allocate` or
-            // `reallocate` of this pool with this size, hence with this layout.
-            unsafe { std::alloc::dealloc(ptr.as_ptr(), layout) };
+        // SAFETY: forwarded from the caller's contract.
+        if unsafe { self.release(ptr, size) } {
             self.allocated.fetch_sub(size, Ordering::Relaxed);
         }
     }
@@ -487,6 +536,16 @@ unsafe impl MemoryPool for SystemMemoryPool {
 impl Drop for SystemMemoryPool {
     fn drop(&mut self) {
         self.release_unused();
+    }
+}
+
+/// The bytes a large allocation of `size` bytes really has (before `large_layout`'s
+/// room for alignment): the class size from [`RETAINED_MIN`] up, `size` below.
+fn real_size(size: usize) -> Result<usize, BufferError> {
+    if size >= RETAINED_MIN {
+        class_size(size).ok_or(BufferError::AllocationTooLarge { requested: size })
+    } else {
+        Ok(size)
     }
 }
 

@@ -189,3 +189,35 @@ fn threads_allocating_and_freeing_at_once_never_share_a_block() {
     assert!(pool.bytes_retained() <= 16 * MIB);
     assert_eq!(pool.bytes_retained() % (MIB / 4), 0);
 }
+
+#[test]
+fn growing_into_a_cached_class_takes_its_block_and_keeps_the_old_one() {
+    let pool = SystemMemoryPool::new();
+    let cached = pool.allocate(2 * MIB).unwrap();
+    // SAFETY: each pointer in this test came from `pool` with the size it is passed
+    // with, and is not used after it is reallocated or freed.
+    unsafe { pool.free(cached, 2 * MIB) };
+    let small = pool.allocate(MIB).unwrap();
+    fill(small, MIB, 3);
+    // SAFETY: as at the top of the test.
+    let grown = unsafe { pool.reallocate(small, MIB, 2 * MIB) }.unwrap();
+    assert_eq!(grown, cached);
+    assert_eq!(first_mismatch(grown, MIB, 3), None);
+    assert_eq!(pool.bytes_retained(), MIB);
+    assert_eq!(pool.bytes_allocated(), 2 * MIB);
+    // From a heap-sized block too.
+    let tiny = pool.allocate(1000).unwrap();
+    fill(tiny, 1000, 4);
+    // SAFETY: as at the top of the test.
+    let from_tiny = unsafe { pool.reallocate(tiny, 1000, MIB) }.unwrap();
+    assert_eq!(from_tiny, small);
+    assert_eq!(first_mismatch(from_tiny, 1000, 4), None);
+    assert_eq!(pool.bytes_retained(), 0);
+    // SAFETY: as at the top of the test.
+    unsafe {
+        pool.free(grown, 2 * MIB);
+        pool.free(from_tiny, MIB);
+    }
+    assert_eq!(pool.bytes_allocated(), 0);
+    assert_eq!(pool.bytes_retained(), 3 * MIB);
+}
