@@ -1,14 +1,17 @@
 //! Memory pools: where 64-byte aligned buffer memory comes from, and how much of it is
 //! live right now.
 
-use std::alloc::Layout;
 use std::fmt::{self, Debug};
 use std::ops::Deref;
 use std::ptr::NonNull;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::BufferError;
+
+mod retained;
+mod system;
+
+pub use system::SystemMemoryPool;
 
 /// Alignment of every allocation a [`MemoryPool`] hands out, as the Arrow spec
 /// recommends for in-memory buffers.
@@ -79,245 +82,29 @@ pub unsafe trait MemoryPool: Send + Sync + Debug {
 
     /// A short name for the allocator behind the pool.
     fn backend_name(&self) -> &'static str;
-}
 
-/// The default pool: the system allocator plus two atomic counters.
-#[derive(Debug, Default)]
-pub struct SystemMemoryPool {
-    allocated: AtomicUsize,
-    max: AtomicUsize,
-}
-
-impl SystemMemoryPool {
-    /// A new pool with its counters at zero.
-    pub const fn new() -> Self {
-        Self {
-            allocated: AtomicUsize::new(0),
-            max: AtomicUsize::new(0),
-        }
+    /// Bytes of freed memory the pool keeps for reuse, not counted in
+    /// [`bytes_allocated`](MemoryPool::bytes_allocated). The default method returns 0, for
+    /// pools that keep nothing.
+    fn bytes_retained(&self) -> usize {
+        0
     }
 
-    fn layout(size: usize) -> Result<Layout, BufferError> {
-        Layout::from_size_align(size, ALIGNMENT)
-            .map_err(|_| BufferError::AllocationTooLarge { requested: size })
-    }
-
-    fn record_alloc(&self, size: usize) {
-        let now = self.allocated.fetch_add(size, Ordering::Relaxed) + size;
-        self.max.fetch_max(now, Ordering::Relaxed);
-    }
-
-    /// `allocate_zeroed` (`zeroed`) or `allocate`: the same layouts, so either kind is
-    /// reallocated and freed alike.
-    fn allocate_with(&self, size: usize, zeroed: bool) -> Result<NonNull<u8>, BufferError> {
-        if size == 0 {
-            return Ok(Self::dangling());
-        }
-        let alloc = |layout: Layout| {
-            if zeroed {
-                // SAFETY: every layout passed here has a non-zero size (checked above).
-                unsafe { std::alloc::alloc_zeroed(layout) }
-            } else {
-                // SAFETY: as above.
-                unsafe { std::alloc::alloc(layout) }
-            }
-        };
-        let ptr = if size >= LARGE_ALLOCATION {
-            let base = NonNull::new(alloc(large_layout(size)?))
-                .ok_or(BufferError::OutOfMemory { requested: size })?;
-            // SAFETY: `base` is a live allocation of `large_layout(size)`.
-            unsafe { large_start(base) }
-        } else {
-            NonNull::new(alloc(Self::layout(size)?))
-                .ok_or(BufferError::OutOfMemory { requested: size })?
-        };
-        self.record_alloc(size);
-        Ok(ptr)
-    }
-
-    fn dangling() -> NonNull<u8> {
-        // An aligned, non-null address that is never dereferenced (size 0).
-        #[repr(align(64))]
-        struct Aligned;
-        NonNull::<Aligned>::dangling().cast::<u8>()
-    }
-}
-
-/// From this size up, [`SystemMemoryPool`] asks the allocator for zeroed memory with
-/// `alloc_zeroed` at the allocator's own alignment (`calloc` with the system allocator)
-/// and aligns the pointer itself, instead of asking for 64-byte alignment. The system
-/// allocator zeroes 64-byte aligned memory with a `memset` of the whole size
-/// (`posix_memalign` has no zeroing variant), while `calloc` takes fresh pages from the
-/// OS already zero and writes nothing. For a 200 MB buffer that is about to be filled,
-/// the `memset` was a second pass over the memory. 128 KiB is glibc's default
-/// threshold for serving an allocation with its own `mmap`.
-const LARGE_ALLOCATION: usize = 128 << 10;
-
-/// Layout of a large allocation: `size` bytes plus room to align the start to
-/// [`ALIGNMENT`] and to keep the offset to the allocator's pointer in the `usize` just
-/// before the aligned start.
-fn large_layout(size: usize) -> Result<Layout, BufferError> {
-    size.checked_add(ALIGNMENT)
-        .and_then(|n| Layout::from_size_align(n, std::mem::align_of::<usize>()).ok())
-        .ok_or(BufferError::AllocationTooLarge { requested: size })
-}
-
-/// The offset from a large allocation's base to its aligned start: in `8..=64` (the base
-/// is `usize`-aligned), so the `usize` before the start lies inside the allocation.
-fn large_offset(base: *mut u8) -> usize {
-    ALIGNMENT - base.addr() % ALIGNMENT
-}
-
-/// Aligns a large allocation at `base` and records the offset before the aligned start.
-///
-/// # Safety
-/// `base` must point to a live allocation of `large_layout(_)`'s size, or larger.
-unsafe fn large_start(base: NonNull<u8>) -> NonNull<u8> {
-    let offset = large_offset(base.as_ptr());
-    // SAFETY: `offset <= ALIGNMENT`, and the allocation holds `size + ALIGNMENT` bytes.
-    let start = unsafe { base.add(offset) };
-    // SAFETY: `start - size_of::<usize>() >= base` because `offset >= align_of::<usize>()`
-    // (the base is `usize`-aligned and the offset is not 0), and it is `usize`-aligned
-    // because `start` is 64-byte aligned.
-    unsafe { start.cast::<usize>().sub(1).write(offset) };
-    start
-}
-
-/// The base (the allocator's pointer) of a large allocation whose aligned start is `start`.
-///
-/// # Safety
-/// `start` must come from [`large_start`] and the allocation must be live.
-unsafe fn large_base(start: NonNull<u8>) -> NonNull<u8> {
-    // SAFETY: `large_start` wrote the offset into the `usize` before `start`.
-    let offset = unsafe { start.cast::<usize>().sub(1).read() };
-    // SAFETY: `start - offset` is the allocation's base, inside the same allocation.
-    unsafe { start.sub(offset) }
-}
-
-// SAFETY: every non-empty pointer comes from `std::alloc`: below `LARGE_ALLOCATION` bytes
-// with a `Layout` of `ALIGNMENT`, from `LARGE_ALLOCATION` bytes up with `large_layout`,
-// aligned by `large_start` inside the allocation. Which of the two an allocation is
-// follows from its size, which every caller passes back. Empty allocations use an
-// aligned dangling pointer that is never freed.
-unsafe impl MemoryPool for SystemMemoryPool {
-    fn allocate_zeroed(&self, size: usize) -> Result<NonNull<u8>, BufferError> {
-        self.allocate_with(size, true)
-    }
-
-    fn allocate(&self, size: usize) -> Result<NonNull<u8>, BufferError> {
-        self.allocate_with(size, false)
-    }
-
-    unsafe fn reallocate(
-        &self,
-        ptr: NonNull<u8>,
-        old_size: usize,
-        new_size: usize,
-    ) -> Result<NonNull<u8>, BufferError> {
-        if old_size == 0 {
-            return self.allocate_zeroed(new_size);
-        }
-        if new_size == 0 {
-            // SAFETY: forwarded from the caller's contract.
-            unsafe { self.free(ptr, old_size) };
-            return Ok(Self::dangling());
-        }
-        let new_ptr = match (old_size >= LARGE_ALLOCATION, new_size >= LARGE_ALLOCATION) {
-            (false, false) => {
-                let new_layout = Self::layout(new_size)?;
-                let old_layout = Self::layout(old_size)?;
-                // SAFETY: the caller guarantees `ptr` was allocated here with
-                // `old_layout`; `new_size` is non-zero and fits a valid layout.
-                let p = unsafe { std::alloc::realloc(ptr.as_ptr(), old_layout, new_layout.size()) };
-                NonNull::new(p).ok_or(BufferError::OutOfMemory {
-                    requested: new_size,
-                })?
-            }
-            (true, true) => {
-                let new_layout = large_layout(new_size)?;
-                let old_layout = large_layout(old_size)?;
-                // SAFETY: `ptr` is the aligned start of a live large allocation of this
-                // pool (the caller's contract and `old_size >= LARGE_ALLOCATION`).
-                let old_base = unsafe { large_base(ptr) };
-                let old_offset = ptr.as_ptr().addr() - old_base.as_ptr().addr();
-                // SAFETY: `old_base` was allocated with `old_layout`; the new size is
-                // non-zero and forms a valid layout.
-                let p = unsafe {
-                    std::alloc::realloc(old_base.as_ptr(), old_layout, new_layout.size())
-                };
-                let base = NonNull::new(p).ok_or(BufferError::OutOfMemory {
-                    requested: new_size,
-                })?;
-                let offset = large_offset(base.as_ptr());
-                if offset != old_offset {
-                    // The allocator moved the block to a different alignment: move the
-                    // kept bytes to the new aligned start. Both ranges lie inside the
-                    // new allocation, as both offsets are at most `ALIGNMENT`.
-                    // SAFETY: see above; `copy` allows the ranges to overlap.
-                    unsafe {
-                        std::ptr::copy(
-                            base.as_ptr().add(old_offset),
-                            base.as_ptr().add(offset),
-                            old_size.min(new_size),
-                        )
-                    };
-                }
-                // SAFETY: `base` is a live allocation of `large_layout(new_size)`; the
-                // offset is written after the bytes have moved.
-                unsafe { large_start(base) }
-            }
-            _ => {
-                // Crossing the threshold: a new allocation of the other kind, one copy.
-                let p = self.allocate_zeroed(new_size)?;
-                // SAFETY: two live, distinct allocations; `min(old, new)` bytes fit both.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(ptr.as_ptr(), p.as_ptr(), old_size.min(new_size))
-                };
-                // SAFETY: forwarded from the caller's contract; `allocate_zeroed` above
-                // counted `new_size`, `free` uncounts `old_size`.
-                unsafe { self.free(ptr, old_size) };
-                return Ok(p);
-            }
-        };
-        if new_size > old_size {
-            self.record_alloc(new_size - old_size);
-        } else {
-            self.allocated
-                .fetch_sub(old_size - new_size, Ordering::Relaxed);
-        }
-        Ok(new_ptr)
-    }
-
-    unsafe fn free(&self, ptr: NonNull<u8>, size: usize) {
-        if size == 0 {
-            return;
-        }
-        if size >= LARGE_ALLOCATION {
-            if let Ok(layout) = large_layout(size) {
-                // SAFETY: the caller guarantees `ptr` came from this pool with this size,
-                // so it is the aligned start of a large allocation of `layout`.
-                unsafe { std::alloc::dealloc(large_base(ptr).as_ptr(), layout) };
-                self.allocated.fetch_sub(size, Ordering::Relaxed);
-            }
-        } else if let Ok(layout) = Self::layout(size) {
-            // SAFETY: the caller guarantees `ptr` came from `allocate_zeroed`, `allocate` or
-            // `reallocate` of this pool with this size, hence with this layout.
-            unsafe { std::alloc::dealloc(ptr.as_ptr(), layout) };
-            self.allocated.fetch_sub(size, Ordering::Relaxed);
-        }
-    }
-
-    fn bytes_allocated(&self) -> usize {
-        self.allocated.load(Ordering::Relaxed)
-    }
-
-    fn max_memory(&self) -> usize {
-        self.max.load(Ordering::Relaxed)
-    }
-
-    fn backend_name(&self) -> &'static str {
-        "system"
-    }
+    /// Gives the freed memory the pool keeps for reuse back to the allocator, like
+    /// pyarrow's `MemoryPool.release_unused()`. The default method does nothing, for
+    /// pools that keep nothing.
+    ///
+    /// ```
+    /// use quiver_buffer::{MemoryPool, SystemMemoryPool};
+    /// let pool = SystemMemoryPool::new();
+    /// let ptr = pool.allocate(4 << 20).unwrap();
+    /// // SAFETY: `ptr` came from `pool.allocate(4 << 20)` and is freed once.
+    /// unsafe { pool.free(ptr, 4 << 20) };
+    /// assert_eq!(pool.bytes_retained(), 4 << 20);
+    /// pool.release_unused();
+    /// assert_eq!(pool.bytes_retained(), 0);
+    /// ```
+    fn release_unused(&self) {}
 }
 
 static DEFAULT_POOL: SystemMemoryPool = SystemMemoryPool::new();
@@ -454,95 +241,4 @@ impl From<&MemoryPoolRef> for MemoryPoolRef {
 /// ```
 pub fn total_allocated_bytes() -> usize {
     DEFAULT_POOL.bytes_allocated()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SIZES: [usize; 6] = [
-        64,
-        LARGE_ALLOCATION - 64,
-        LARGE_ALLOCATION,
-        LARGE_ALLOCATION + 4096,
-        3 * LARGE_ALLOCATION,
-        2 << 20,
-    ];
-
-    fn fill(ptr: NonNull<u8>, len: usize) {
-        for i in 0..len {
-            // SAFETY: the test owns `len` bytes at `ptr`.
-            unsafe { ptr.as_ptr().add(i).write((i % 251) as u8) };
-        }
-    }
-
-    fn check(ptr: NonNull<u8>, len: usize) {
-        // SAFETY: the test owns at least `len` initialised bytes at `ptr`.
-        let bytes = unsafe { std::slice::from_raw_parts(ptr.as_ptr(), len) };
-        let first_bad = bytes
-            .iter()
-            .enumerate()
-            .find(|&(i, &b)| b != (i % 251) as u8);
-        assert_eq!(first_bad, None, "{len} bytes");
-    }
-
-    #[test]
-    fn allocations_of_every_size_are_aligned_zeroed_and_counted() {
-        let pool = SystemMemoryPool::new();
-        for size in SIZES {
-            let ptr = pool.allocate_zeroed(size).unwrap();
-            assert_eq!(ptr.as_ptr().addr() % ALIGNMENT, 0, "{size}");
-            assert_eq!(pool.bytes_allocated(), size);
-            // SAFETY: `size` bytes were just allocated zeroed.
-            let bytes = unsafe { std::slice::from_raw_parts(ptr.as_ptr(), size) };
-            assert!(bytes.iter().all(|&b| b == 0), "{size}");
-            // SAFETY: allocated above with this size.
-            unsafe { pool.free(ptr, size) };
-            assert_eq!(pool.bytes_allocated(), 0);
-        }
-        assert_eq!(pool.max_memory(), 2 << 20);
-    }
-
-    #[test]
-    fn reallocation_keeps_the_bytes_across_the_large_threshold() {
-        let pool = SystemMemoryPool::new();
-        // Every pair of sizes, so both directions of each crossing (small to large,
-        // large to small, large to large growing and shrinking) run.
-        for from in SIZES {
-            for to in SIZES {
-                let ptr = pool.allocate_zeroed(from).unwrap();
-                fill(ptr, from);
-                // SAFETY: `ptr` came from this pool with size `from`.
-                let moved = unsafe { pool.reallocate(ptr, from, to) }.unwrap();
-                assert_eq!(moved.as_ptr().addr() % ALIGNMENT, 0, "{from} -> {to}");
-                assert_eq!(pool.bytes_allocated(), to, "{from} -> {to}");
-                check(moved, from.min(to));
-                fill(moved, to);
-                check(moved, to);
-                // SAFETY: `moved` came from this pool with size `to`.
-                unsafe { pool.free(moved, to) };
-                assert_eq!(pool.bytes_allocated(), 0);
-            }
-        }
-    }
-
-    #[test]
-    fn many_large_reallocations_in_a_row_keep_the_bytes() {
-        // realloc may return blocks at different offsets mod 64; the bytes must follow.
-        let pool = SystemMemoryPool::new();
-        let mut size = LARGE_ALLOCATION;
-        let mut ptr = pool.allocate_zeroed(size).unwrap();
-        fill(ptr, size);
-        for step in 1..40 {
-            let next = LARGE_ALLOCATION + step * 4099;
-            // SAFETY: `ptr` came from this pool with size `size`.
-            ptr = unsafe { pool.reallocate(ptr, size, next) }.unwrap();
-            check(ptr, size.min(next));
-            fill(ptr, next);
-            size = next;
-        }
-        // SAFETY: as above.
-        unsafe { pool.free(ptr, size) };
-        assert_eq!(pool.bytes_allocated(), 0);
-    }
 }

@@ -1,0 +1,564 @@
+//! [`SystemMemoryPool`]: the system allocator, 64-byte aligned, counted, with a bounded
+//! cache of freed large blocks.
+
+use std::alloc::Layout;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::retained::{DEFAULT_RETENTION_LIMIT, RETAINED_MIN, Retained, class_size};
+use super::{ALIGNMENT, MemoryPool};
+use crate::error::BufferError;
+
+/// The default pool: the system allocator, two atomic counters, and a bounded cache of
+/// freed large blocks.
+///
+/// Allocations of 1 MiB and more are served in size classes (four per doubling, so at
+/// most a quarter of a block goes unused), and when one is freed the pool keeps its block
+/// for the next allocation of the same class, up to a limit of retained bytes (64 MiB
+/// for [`new`](SystemMemoryPool::new) and the default pool). A buffer that is allocated
+/// and freed over and over (a write sink per message, a read buffer per batch) then
+/// reuses pages that are already mapped instead of having the system map and fault in
+/// fresh ones each time. Retained memory is not counted in
+/// [`bytes_allocated`](MemoryPool::bytes_allocated); see
+/// [`bytes_retained`](MemoryPool::bytes_retained), and
+/// [`release_unused`](MemoryPool::release_unused) to give it back.
+///
+/// ```
+/// use quiver_buffer::{MemoryPool, SystemMemoryPool};
+/// let pool = SystemMemoryPool::new();
+/// let first = pool.allocate(3 << 20).unwrap();
+/// // SAFETY: each pointer came from `pool` with the size it is freed with.
+/// unsafe { pool.free(first, 3 << 20) };
+/// assert_eq!((pool.bytes_allocated(), pool.bytes_retained()), (0, 3 << 20));
+/// let again = pool.allocate_zeroed(3 << 20).unwrap();
+/// assert_eq!(again, first); // the same block, zeroed again
+/// assert_eq!((pool.bytes_allocated(), pool.bytes_retained()), (3 << 20, 0));
+/// // SAFETY: as above.
+/// unsafe { pool.free(again, 3 << 20) };
+/// ```
+#[derive(Debug)]
+pub struct SystemMemoryPool {
+    allocated: AtomicUsize,
+    max: AtomicUsize,
+    retained: Retained,
+}
+
+impl Default for SystemMemoryPool {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SystemMemoryPool {
+    /// A new pool with its counters at zero that keeps up to 64 MiB of freed blocks for
+    /// reuse.
+    pub const fn new() -> Self {
+        Self::with_retention_limit(DEFAULT_RETENTION_LIMIT)
+    }
+
+    /// A new pool with its counters at zero that keeps up to `bytes` bytes of freed
+    /// blocks for reuse; 0 keeps none.
+    ///
+    /// ```
+    /// use quiver_buffer::{MemoryPool, SystemMemoryPool};
+    /// static POOL: SystemMemoryPool = SystemMemoryPool::with_retention_limit(0);
+    /// let ptr = POOL.allocate(2 << 20).unwrap();
+    /// // SAFETY: `ptr` came from `POOL` with this size and is freed once.
+    /// unsafe { POOL.free(ptr, 2 << 20) };
+    /// assert_eq!(POOL.bytes_retained(), 0);
+    /// ```
+    pub const fn with_retention_limit(bytes: usize) -> Self {
+        Self {
+            allocated: AtomicUsize::new(0),
+            max: AtomicUsize::new(0),
+            retained: Retained::new(bytes),
+        }
+    }
+
+    /// How many bytes of freed blocks the pool may keep for reuse.
+    pub fn retention_limit(&self) -> usize {
+        self.retained.limit()
+    }
+
+    /// Changes how many bytes of freed blocks the pool may keep for reuse, giving blocks
+    /// back to the allocator (oldest first) until the retained bytes fit the new limit.
+    ///
+    /// ```
+    /// use quiver_buffer::{MemoryPool, SystemMemoryPool};
+    /// let pool = SystemMemoryPool::new();
+    /// let ptr = pool.allocate(1 << 20).unwrap();
+    /// // SAFETY: `ptr` came from `pool` with this size and is freed once.
+    /// unsafe { pool.free(ptr, 1 << 20) };
+    /// assert_eq!(pool.bytes_retained(), 1 << 20);
+    /// pool.set_retention_limit(0);
+    /// assert_eq!((pool.retention_limit(), pool.bytes_retained()), (0, 0));
+    /// ```
+    pub fn set_retention_limit(&self, bytes: usize) {
+        for (start, class) in self.retained.set_limit(bytes) {
+            // SAFETY: the cache held `start` as a freed block of class `class`.
+            unsafe { free_block(start, class) };
+        }
+    }
+
+    fn layout(size: usize) -> Result<Layout, BufferError> {
+        Layout::from_size_align(size, ALIGNMENT)
+            .map_err(|_| BufferError::AllocationTooLarge { requested: size })
+    }
+
+    fn record_alloc(&self, size: usize) {
+        let now = self.allocated.fetch_add(size, Ordering::Relaxed) + size;
+        self.max.fetch_max(now, Ordering::Relaxed);
+    }
+
+    /// `allocate_zeroed` (`zeroed`) or `allocate`: the same layouts, so either kind is
+    /// reallocated and freed alike.
+    fn allocate_with(&self, size: usize, zeroed: bool) -> Result<NonNull<u8>, BufferError> {
+        if size == 0 {
+            return Ok(Self::dangling());
+        }
+        let alloc = |layout: Layout| {
+            if zeroed {
+                // SAFETY: every layout passed here has a non-zero size (checked above).
+                unsafe { std::alloc::alloc_zeroed(layout) }
+            } else {
+                // SAFETY: as above.
+                unsafe { std::alloc::alloc(layout) }
+            }
+        };
+        let ptr = if size >= RETAINED_MIN {
+            let class =
+                class_size(size).ok_or(BufferError::AllocationTooLarge { requested: size })?;
+            match self.retained.take(class) {
+                Some(start) => {
+                    if zeroed {
+                        // SAFETY: `start` is a cached block of `class >= size` bytes,
+                        // now owned by this allocation.
+                        unsafe { start.write_bytes(0, size) };
+                    }
+                    start
+                }
+                None => {
+                    let base = NonNull::new(alloc(large_layout(class)?))
+                        .ok_or(BufferError::OutOfMemory { requested: size })?;
+                    // SAFETY: `base` is a live allocation of `large_layout(class)`.
+                    unsafe { large_start(base) }
+                }
+            }
+        } else if size >= LARGE_ALLOCATION {
+            let base = NonNull::new(alloc(large_layout(size)?))
+                .ok_or(BufferError::OutOfMemory { requested: size })?;
+            // SAFETY: `base` is a live allocation of `large_layout(size)`.
+            unsafe { large_start(base) }
+        } else {
+            NonNull::new(alloc(Self::layout(size)?))
+                .ok_or(BufferError::OutOfMemory { requested: size })?
+        };
+        self.record_alloc(size);
+        Ok(ptr)
+    }
+
+    /// Gives back the block of an allocation of `size > 0` bytes: into the cache from
+    /// [`RETAINED_MIN`] bytes up while it has room, to the allocator otherwise. The
+    /// counters are the caller's to update; returns false (and does nothing) for a size
+    /// this pool never allocates.
+    ///
+    /// # Safety
+    /// `ptr` must come from this pool with size `size` and not be used again.
+    unsafe fn release(&self, ptr: NonNull<u8>, size: usize) -> bool {
+        match Kind::of(size) {
+            Kind::Retained => match class_size(size) {
+                Some(class) => {
+                    if let Err(start) = self.retained.keep(ptr, class) {
+                        // SAFETY: the caller guarantees `ptr` came from this pool with this
+                        // size, so it is the aligned start of a live block of this class.
+                        unsafe { free_block(start, class) };
+                    }
+                    true
+                }
+                None => false,
+            },
+            // SAFETY: as above, a live large allocation of `size` bytes' class, which
+            // below `RETAINED_MIN` is `size` itself.
+            Kind::Large => unsafe { free_block(ptr, size) },
+            Kind::Small => match Self::layout(size) {
+                Ok(layout) => {
+                    // SAFETY: the caller guarantees `ptr` came from `allocate_zeroed`,
+                    // `allocate` or `reallocate` of this pool with this size, hence with
+                    // this layout.
+                    unsafe { std::alloc::dealloc(ptr.as_ptr(), layout) };
+                    true
+                }
+                Err(_) => false,
+            },
+        }
+    }
+
+    fn dangling() -> NonNull<u8> {
+        // An aligned, non-null address that is never dereferenced (size 0).
+        #[repr(align(64))]
+        struct Aligned;
+        NonNull::<Aligned>::dangling().cast::<u8>()
+    }
+}
+
+/// Frees the block at `start`, an aligned start from [`large_start`] of an allocation of
+/// `large_layout(class)`.
+///
+/// Returns false (and does nothing) when `class` forms no layout, which no allocation has.
+///
+/// # Safety
+/// The block must be live and of that class, and not used again.
+unsafe fn free_block(start: NonNull<u8>, class: usize) -> bool {
+    match large_layout(class) {
+        Ok(layout) => {
+            // SAFETY: the caller's contract: `start` is the aligned start of a live
+            // allocation of `layout`.
+            unsafe { std::alloc::dealloc(large_base(start).as_ptr(), layout) };
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// From this size up, [`SystemMemoryPool`] asks the allocator for zeroed memory with
+/// `alloc_zeroed` at the allocator's own alignment (`calloc` with the system allocator)
+/// and aligns the pointer itself, instead of asking for 64-byte alignment. The system
+/// allocator zeroes 64-byte aligned memory with a `memset` of the whole size
+/// (`posix_memalign` has no zeroing variant), while `calloc` takes fresh pages from the
+/// OS already zero and writes nothing. For a 200 MB buffer that is about to be filled,
+/// the `memset` was a second pass over the memory. 128 KiB is glibc's default
+/// threshold for serving an allocation with its own `mmap`.
+const LARGE_ALLOCATION: usize = 128 << 10;
+
+/// Layout of a large allocation: `size` bytes plus room to align the start to
+/// [`ALIGNMENT`] and to keep the offset to the allocator's pointer in the `usize` just
+/// before the aligned start.
+fn large_layout(size: usize) -> Result<Layout, BufferError> {
+    size.checked_add(ALIGNMENT)
+        .and_then(|n| Layout::from_size_align(n, std::mem::align_of::<usize>()).ok())
+        .ok_or(BufferError::AllocationTooLarge { requested: size })
+}
+
+/// The offset from a large allocation's base to its aligned start: in `8..=64` (the base
+/// is `usize`-aligned), so the `usize` before the start lies inside the allocation.
+fn large_offset(base: *mut u8) -> usize {
+    ALIGNMENT - base.addr() % ALIGNMENT
+}
+
+/// Aligns a large allocation at `base` and records the offset before the aligned start.
+///
+/// # Safety
+/// `base` must point to a live allocation of `large_layout(_)`'s size, or larger.
+unsafe fn large_start(base: NonNull<u8>) -> NonNull<u8> {
+    let offset = large_offset(base.as_ptr());
+    // SAFETY: `offset <= ALIGNMENT`, and the allocation holds `size + ALIGNMENT` bytes.
+    let start = unsafe { base.add(offset) };
+    // SAFETY: `start - size_of::<usize>() >= base` because `offset >= align_of::<usize>()`
+    // (the base is `usize`-aligned and the offset is not 0), and it is `usize`-aligned
+    // because `start` is 64-byte aligned.
+    unsafe { start.cast::<usize>().sub(1).write(offset) };
+    start
+}
+
+/// The base (the allocator's pointer) of a large allocation whose aligned start is `start`.
+///
+/// # Safety
+/// `start` must come from [`large_start`] and the allocation must be live.
+unsafe fn large_base(start: NonNull<u8>) -> NonNull<u8> {
+    // SAFETY: `large_start` wrote the offset into the `usize` before `start`.
+    let offset = unsafe { start.cast::<usize>().sub(1).read() };
+    // SAFETY: `start - offset` is the allocation's base, inside the same allocation.
+    unsafe { start.sub(offset) }
+}
+
+// SAFETY: every non-empty pointer comes from `std::alloc`: below `LARGE_ALLOCATION` bytes
+// with a `Layout` of `ALIGNMENT`, from `LARGE_ALLOCATION` bytes up with `large_layout`
+// (of the size's class from `RETAINED_MIN` up), aligned by `large_start` inside the
+// allocation. Which of the three an allocation is follows from its size, which every
+// caller passes back. A block in the retention cache is owned by the cache only, so it is
+// handed out to one allocation at a time. Empty allocations use an aligned dangling
+// pointer that is never freed.
+unsafe impl MemoryPool for SystemMemoryPool {
+    fn allocate_zeroed(&self, size: usize) -> Result<NonNull<u8>, BufferError> {
+        self.allocate_with(size, true)
+    }
+
+    fn allocate(&self, size: usize) -> Result<NonNull<u8>, BufferError> {
+        self.allocate_with(size, false)
+    }
+
+    unsafe fn reallocate(
+        &self,
+        ptr: NonNull<u8>,
+        old_size: usize,
+        new_size: usize,
+    ) -> Result<NonNull<u8>, BufferError> {
+        if old_size == 0 {
+            return self.allocate_zeroed(new_size);
+        }
+        if new_size == 0 {
+            // SAFETY: forwarded from the caller's contract.
+            unsafe { self.free(ptr, old_size) };
+            return Ok(Self::dangling());
+        }
+        let (old_kind, new_kind) = (Kind::of(old_size), Kind::of(new_size));
+        let new_class = match new_kind {
+            Kind::Retained => {
+                Some(class_size(new_size).ok_or(BufferError::AllocationTooLarge {
+                    requested: new_size,
+                })?)
+            }
+            _ => None,
+        };
+        let cached = match new_class {
+            Some(class) if old_kind == Kind::Retained && class_size(old_size) == Some(class) => {
+                // The same block fits both sizes.
+                Some(ptr)
+            }
+            Some(class) => self.retained.take(class).inspect(|&start| {
+                // SAFETY: `start` is a cached block of `class >= new_size` bytes, now
+                // owned here, distinct from the caller's live block at `ptr`, which holds
+                // at least `old_size` bytes.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        ptr.as_ptr(),
+                        start.as_ptr(),
+                        old_size.min(new_size),
+                    )
+                };
+                // SAFETY: the caller's contract; the bytes were copied out above.
+                unsafe { self.release(ptr, old_size) };
+            }),
+            None => None,
+        };
+        let new_ptr = match (cached, old_kind, new_kind) {
+            (Some(p), _, _) => p,
+            (None, Kind::Small, Kind::Small) => {
+                let new_layout = Self::layout(new_size)?;
+                let old_layout = Self::layout(old_size)?;
+                // SAFETY: the caller guarantees `ptr` was allocated here with
+                // `old_layout`; `new_size` is non-zero and fits a valid layout.
+                let p = unsafe { std::alloc::realloc(ptr.as_ptr(), old_layout, new_layout.size()) };
+                NonNull::new(p).ok_or(BufferError::OutOfMemory {
+                    requested: new_size,
+                })?
+            }
+            // No cached block: grow or shrink the block itself, which the system
+            // allocator does for mapped blocks by remapping pages, without a copy.
+            (None, Kind::Large | Kind::Retained, Kind::Large | Kind::Retained) => {
+                let new_layout = large_layout(real_size(new_size)?)?;
+                let old_layout = large_layout(real_size(old_size)?)?;
+                // SAFETY: `ptr` is the aligned start of a live large allocation of this
+                // pool (the caller's contract and `old_size >= LARGE_ALLOCATION`).
+                let old_base = unsafe { large_base(ptr) };
+                let old_offset = ptr.as_ptr().addr() - old_base.as_ptr().addr();
+                // SAFETY: `old_base` was allocated with `old_layout`; the new size is
+                // non-zero and forms a valid layout.
+                let p = unsafe {
+                    std::alloc::realloc(old_base.as_ptr(), old_layout, new_layout.size())
+                };
+                let base = NonNull::new(p).ok_or(BufferError::OutOfMemory {
+                    requested: new_size,
+                })?;
+                let offset = large_offset(base.as_ptr());
+                if offset != old_offset {
+                    // The allocator moved the block to a different alignment: move the
+                    // kept bytes to the new aligned start. Both ranges lie inside the
+                    // new allocation, as both offsets are at most `ALIGNMENT`.
+                    // SAFETY: see above; `copy` allows the ranges to overlap.
+                    unsafe {
+                        std::ptr::copy(
+                            base.as_ptr().add(old_offset),
+                            base.as_ptr().add(offset),
+                            old_size.min(new_size),
+                        )
+                    };
+                }
+                // SAFETY: `base` is a live allocation of `large_layout(new_size)`; the
+                // offset is written after the bytes have moved.
+                unsafe { large_start(base) }
+            }
+            _ => {
+                // Between a heap block and a large one: a new allocation, one copy.
+                let p = self.allocate(new_size)?;
+                // SAFETY: two live, distinct allocations; `min(old, new)` bytes fit both.
+                unsafe {
+                    std::ptr::copy_nonoverlapping(ptr.as_ptr(), p.as_ptr(), old_size.min(new_size))
+                };
+                // SAFETY: forwarded from the caller's contract; `allocate_zeroed` above
+                // counted `new_size`, `free` uncounts `old_size`.
+                unsafe { self.free(ptr, old_size) };
+                return Ok(p);
+            }
+        };
+        if new_size > old_size {
+            self.record_alloc(new_size - old_size);
+        } else {
+            self.allocated
+                .fetch_sub(old_size - new_size, Ordering::Relaxed);
+        }
+        Ok(new_ptr)
+    }
+
+    unsafe fn free(&self, ptr: NonNull<u8>, size: usize) {
+        if size == 0 {
+            return;
+        }
+        // SAFETY: forwarded from the caller's contract.
+        if unsafe { self.release(ptr, size) } {
+            self.allocated.fetch_sub(size, Ordering::Relaxed);
+        }
+    }
+
+    fn bytes_allocated(&self) -> usize {
+        self.allocated.load(Ordering::Relaxed)
+    }
+
+    fn max_memory(&self) -> usize {
+        self.max.load(Ordering::Relaxed)
+    }
+
+    fn backend_name(&self) -> &'static str {
+        "system"
+    }
+
+    fn bytes_retained(&self) -> usize {
+        self.retained.bytes()
+    }
+
+    fn release_unused(&self) {
+        for (start, class) in self.retained.take_all() {
+            // SAFETY: the cache held `start` as a freed block of class `class`.
+            unsafe { free_block(start, class) };
+        }
+    }
+}
+
+impl Drop for SystemMemoryPool {
+    fn drop(&mut self) {
+        self.release_unused();
+    }
+}
+
+/// The bytes a large allocation of `size` bytes really has (before `large_layout`'s
+/// room for alignment): the class size from [`RETAINED_MIN`] up, `size` below.
+fn real_size(size: usize) -> Result<usize, BufferError> {
+    if size >= RETAINED_MIN {
+        class_size(size).ok_or(BufferError::AllocationTooLarge { requested: size })
+    } else {
+        Ok(size)
+    }
+}
+
+/// Which way [`SystemMemoryPool`] allocates a size: from the heap at [`ALIGNMENT`], as a
+/// large allocation aligned by hand, or as a large allocation of the size's class that
+/// the pool may keep for reuse.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Small,
+    Large,
+    Retained,
+}
+
+impl Kind {
+    fn of(size: usize) -> Kind {
+        if size >= RETAINED_MIN {
+            Kind::Retained
+        } else if size >= LARGE_ALLOCATION {
+            Kind::Large
+        } else {
+            Kind::Small
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SIZES: [usize; 6] = [
+        64,
+        LARGE_ALLOCATION - 64,
+        LARGE_ALLOCATION,
+        LARGE_ALLOCATION + 4096,
+        3 * LARGE_ALLOCATION,
+        2 << 20,
+    ];
+
+    fn fill(ptr: NonNull<u8>, len: usize) {
+        for i in 0..len {
+            // SAFETY: the test owns `len` bytes at `ptr`.
+            unsafe { ptr.as_ptr().add(i).write((i % 251) as u8) };
+        }
+    }
+
+    fn check(ptr: NonNull<u8>, len: usize) {
+        // SAFETY: the test owns at least `len` initialised bytes at `ptr`.
+        let bytes = unsafe { std::slice::from_raw_parts(ptr.as_ptr(), len) };
+        let first_bad = bytes
+            .iter()
+            .enumerate()
+            .find(|&(i, &b)| b != (i % 251) as u8);
+        assert_eq!(first_bad, None, "{len} bytes");
+    }
+
+    #[test]
+    fn allocations_of_every_size_are_aligned_zeroed_and_counted() {
+        let pool = SystemMemoryPool::new();
+        for size in SIZES {
+            let ptr = pool.allocate_zeroed(size).unwrap();
+            assert_eq!(ptr.as_ptr().addr() % ALIGNMENT, 0, "{size}");
+            assert_eq!(pool.bytes_allocated(), size);
+            // SAFETY: `size` bytes were just allocated zeroed.
+            let bytes = unsafe { std::slice::from_raw_parts(ptr.as_ptr(), size) };
+            assert!(bytes.iter().all(|&b| b == 0), "{size}");
+            // SAFETY: allocated above with this size.
+            unsafe { pool.free(ptr, size) };
+            assert_eq!(pool.bytes_allocated(), 0);
+        }
+        assert_eq!(pool.max_memory(), 2 << 20);
+    }
+
+    #[test]
+    fn reallocation_keeps_the_bytes_across_the_large_threshold() {
+        let pool = SystemMemoryPool::new();
+        // Every pair of sizes, so both directions of each crossing (small to large,
+        // large to small, large to large growing and shrinking) run.
+        for from in SIZES {
+            for to in SIZES {
+                let ptr = pool.allocate_zeroed(from).unwrap();
+                fill(ptr, from);
+                // SAFETY: `ptr` came from this pool with size `from`.
+                let moved = unsafe { pool.reallocate(ptr, from, to) }.unwrap();
+                assert_eq!(moved.as_ptr().addr() % ALIGNMENT, 0, "{from} -> {to}");
+                assert_eq!(pool.bytes_allocated(), to, "{from} -> {to}");
+                check(moved, from.min(to));
+                fill(moved, to);
+                check(moved, to);
+                // SAFETY: `moved` came from this pool with size `to`.
+                unsafe { pool.free(moved, to) };
+                assert_eq!(pool.bytes_allocated(), 0);
+            }
+        }
+    }
+
+    #[test]
+    fn many_large_reallocations_in_a_row_keep_the_bytes() {
+        // realloc may return blocks at different offsets mod 64; the bytes must follow.
+        let pool = SystemMemoryPool::new();
+        let mut size = LARGE_ALLOCATION;
+        let mut ptr = pool.allocate_zeroed(size).unwrap();
+        fill(ptr, size);
+        for step in 1..40 {
+            let next = LARGE_ALLOCATION + step * 4099;
+            // SAFETY: `ptr` came from this pool with size `size`.
+            ptr = unsafe { pool.reallocate(ptr, size, next) }.unwrap();
+            check(ptr, size.min(next));
+            fill(ptr, next);
+            size = next;
+        }
+        // SAFETY: as above.
+        unsafe { pool.free(ptr, size) };
+        assert_eq!(pool.bytes_allocated(), 0);
+    }
+}
