@@ -162,6 +162,16 @@ unsafe impl MemoryPool for ProxyMemoryPool {
     fn backend_name(&self) -> &'static str {
         self.parent.backend_name()
     }
+
+    /// The parent's: freed blocks are kept (or not) by the pool that allocated them.
+    fn bytes_retained(&self) -> usize {
+        self.parent.bytes_retained()
+    }
+
+    /// Asks the parent to give back what it keeps.
+    fn release_unused(&self) {
+        self.parent.release_unused()
+    }
 }
 
 #[cfg(test)]
@@ -170,6 +180,19 @@ mod tests {
     use crate::MutableBuffer;
     use crate::pool::SystemMemoryPool;
     use std::sync::Arc;
+
+    #[test]
+    fn retained_memory_is_the_parents() {
+        use std::sync::Arc;
+        let parent = Arc::new(crate::SystemMemoryPool::new());
+        let proxy = Arc::new(ProxyMemoryPool::new(Arc::clone(&parent)));
+        let block = MutableBuffer::try_with_capacity_in(4 << 20, Arc::clone(&proxy)).unwrap();
+        drop(block);
+        assert_eq!(parent.bytes_retained(), 4 << 20);
+        assert_eq!(proxy.bytes_retained(), 4 << 20);
+        proxy.release_unused();
+        assert_eq!(parent.bytes_retained(), 0);
+    }
 
     #[test]
     fn counts_in_itself_and_its_parent() {
