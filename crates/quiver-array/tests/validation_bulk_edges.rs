@@ -7,26 +7,14 @@
 use std::sync::Arc;
 
 use quiver_array::{Array, ArrayData, DataType};
-use quiver_buffer::{Buffer, NativeType};
+use quiver_buffer::NativeType;
 
-fn buf<T: NativeType>(v: &[T]) -> Buffer {
-    Buffer::from_slice_ref(v)
-}
+#[path = "common/bulk.rs"]
+mod bulk;
+use bulk::{bits, buf, rejected};
 
 /// Numbers of offsets around the groups of 64 (an array has one more than its slots).
 const COUNTS: [usize; 11] = [1, 2, 3, 63, 64, 65, 66, 127, 128, 129, 130];
-
-/// `build`'s error and the slot it names, checked to be `validate_full`'s too.
-fn rejected(d: ArrayData) -> (String, Option<usize>) {
-    // SAFETY: the array is only validated, never read.
-    let unchecked = unsafe { d.clone().build_unchecked() }.expect("the layout is sound");
-    let full = unchecked
-        .validate_full()
-        .expect_err("validate_full accepted it");
-    let built = d.build().expect_err("build accepted it");
-    assert_eq!(full.to_string(), built.to_string());
-    (built.to_string(), built.slot())
-}
 
 /// Bytes `head` then `count - 1` slots of `piece`, with the offsets of those slots.
 fn text(count: usize, head: &str, piece: &str) -> (Vec<i64>, Vec<u8>) {
@@ -182,13 +170,7 @@ fn dictionary<K: NativeType>(keys: &[K], index: DataType, valid: Option<&[bool]>
         value: Box::new(DataType::Utf8),
         ordered: false,
     };
-    let nulls = valid.map(|v| {
-        let mut bytes = vec![0u8; v.len().div_ceil(8)];
-        for (i, _) in v.iter().enumerate().filter(|(_, v)| **v) {
-            bytes[i / 8] |= 1 << (i % 8);
-        }
-        Buffer::from(bytes)
-    });
+    let nulls = valid.map(bits);
     ArrayData::new(t, keys.len())
         .nulls(nulls)
         .buffers(vec![buf(keys)])
