@@ -215,6 +215,26 @@ pub mod json {
     pub use quiver_json::*;
 }
 
+/// The Arrow C data and C stream interfaces (the `quiver-ffi` crate), with the default
+/// `ffi` feature: share arrays, record batches and readers with pyarrow, polars, DuckDB
+/// or arrow-rs in the same process, zero-copy.
+///
+/// ```
+/// use quiver::{Array, record_batch};
+///
+/// let batch = record_batch(vec![Array::from(vec![1i32, 2])], &["n"])?;
+/// let array = quiver::ffi::export_record_batch(&batch)?;
+/// let schema = quiver::ffi::export_schema(batch.schema())?;
+/// // SAFETY: both structs are live exports of this process.
+/// let back = unsafe { quiver::ffi::import_record_batch(array, &schema) }?;
+/// assert!(back.equals(&batch));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "ffi")]
+pub mod ffi {
+    pub use quiver_ffi::*;
+}
+
 /// Any error Quiver reports. Match on [`kind`](Error::kind) to react to it; new
 /// variants may be added, so matches on the variants need a `_` arm.
 #[derive(Debug, thiserror::Error)]

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod hand;
+
 use std::io::Read;
 use std::path::PathBuf;
 
