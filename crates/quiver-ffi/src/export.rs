@@ -130,8 +130,20 @@ fn export_node(array: &Array) -> Result<ArrowArray> {
         if widen {
             for c in array.children() {
                 let mut e = export_node(c)?;
-                e.offset = count(c.offset() - offset);
-                e.length = count(c.len() + offset);
+                let (from, wide) = (c.offset() - offset, c.len() + offset);
+                e.offset = count(from);
+                e.length = count(wide);
+                // The null count covers the widened range now.
+                e.null_count = count(match (c.data_type(), c.nulls_buffer()) {
+                    (DataType::Null, _) => wide,
+                    (_, Some(bits)) => Bitmap::try_new(bits.clone(), from, wide)
+                        .map_err(|e| FfiError::Export {
+                            what: format!("{} array", c.data_type()),
+                            problem: e.to_string(),
+                        })?
+                        .count_unset_bits(),
+                    (_, None) => c.null_count(),
+                });
                 children.push(e);
             }
         } else {
