@@ -240,8 +240,10 @@ impl Importer<'_> {
             // SAFETY: index < fixed <= n_buffers.
             let buf = unsafe { self.buffer(c, (index, size, may_be_null), what, &at) }?
                 .unwrap_or_else(Buffer::empty);
+            // The offset after the last slot sizes the data buffer (an empty array's null
+            // offsets mean no data).
             if let BufferSpec::Offsets { width } = *spec
-                && len > 0
+                && !buf.is_empty()
             {
                 let last = read_int(&buf, end, width)
                     .ok_or_else(|| at.err("the offsets buffer is too short"))?;

@@ -254,3 +254,19 @@ fn bad_metadata_is_refused_with_the_reason() {
         }
     }
 }
+
+#[test]
+fn an_empty_slice_sizes_its_data_from_its_own_offsets() {
+    // Length 0 at offset 2: the data buffer is sized by offsets[2] = 3.
+    let (a, releases) = hand(
+        0,
+        0,
+        2,
+        vec![None, Some(i32s(&[0, 1, 3])), Some(b"abc".to_vec())],
+        vec![],
+    );
+    let array = import(a, &DataType::Utf8).unwrap();
+    assert_eq!((array.len(), array.buffers()[1].len()), (0, 3));
+    drop(array);
+    assert_eq!(count(&releases), 1);
+}
