@@ -110,7 +110,7 @@ fn export_node(array: &Array) -> Result<ArrowArray> {
     let mut offset = array.offset();
     let len = array.len();
     let mut validity = array.nulls_buffer().cloned();
-    let mut fixed: Vec<Buffer> = array.buffers().iter().cloned().collect();
+    let mut fixed: Vec<Buffer> = array.buffers().to_vec();
     let mut children = Vec::with_capacity(array.children().len());
 
     // Quiver slices the children of structs and sparse unions together with the parent

@@ -370,15 +370,15 @@ pub(crate) fn decode_metadata_at(bytes: &[u8], path: &str) -> Result<(Metadata, 
     };
     let mut pos = 0usize;
     let read_i32 = |pos: &mut usize, what: &str| -> Result<usize> {
-        let end = pos.checked_add(4).filter(|e| *e <= bytes.len());
+        let at = *pos;
+        let end = at.checked_add(4).filter(|e| *e <= bytes.len());
         let raw = end
-            .and_then(|e| bytes.get(*pos..e))
+            .and_then(|e| bytes.get(at..e))
             .and_then(|b| <[u8; 4]>::try_from(b).ok())
-            .ok_or_else(|| bad(format!("{what} at byte {pos} is cut off")))?;
-        *pos += 4;
+            .ok_or_else(|| bad(format!("{what} at byte {at} is cut off")))?;
+        *pos = end.unwrap_or(at);
         let v = i32::from_ne_bytes(raw);
-        usize::try_from(v)
-            .map_err(|_| bad(format!("{what} at byte {} is negative ({v})", *pos - 4)))
+        usize::try_from(v).map_err(|_| bad(format!("{what} at byte {at} is negative ({v})")))
     };
     let n = read_i32(&mut pos, "the pair count")?;
     // Each pair takes at least 8 bytes, so a count larger than that is truncated input;

@@ -189,12 +189,12 @@ impl Importer<'_> {
             .ok_or_else(|| at.err("offset + length overflows"))?;
         let spec = layout(data_type);
         let n_buffers = unsigned(c.n_buffers, "n_buffers", &at)?;
-        let fixed = usize::from(spec.has_validity) + spec.buffers.len();
+        let fixed = usize::from(spec.has_validity).saturating_add(spec.buffers.len());
         let variadic = if spec.variadic {
-            n_buffers.checked_sub(fixed + 1).ok_or_else(|| {
+            n_buffers.checked_sub(fixed.saturating_add(1)).ok_or_else(|| {
                 at.err(format!(
                     "has {n_buffers} buffers but at least {} are needed (validity, views, the variadic sizes)",
-                    fixed + 1
+                    fixed.saturating_add(1)
                 ))
             })?
         } else if n_buffers != fixed {
@@ -221,7 +221,7 @@ impl Importer<'_> {
             }
             index = 1;
         }
-        let mut buffers: Vec<Buffer> = Vec::with_capacity(spec.buffers.len() + variadic);
+        let mut buffers: Vec<Buffer> = Vec::with_capacity(spec.buffers.len().saturating_add(variadic));
         let mut last_offset = 0usize;
         for spec in spec.buffers.iter() {
             let (size, what) = match *spec {
@@ -252,13 +252,13 @@ impl Importer<'_> {
                 })?;
             }
             buffers.push(buf);
-            index += 1;
+            index = index.saturating_add(1);
         }
         if spec.variadic {
-            let sizes_index = fixed + variadic;
+            let sizes_index = fixed.saturating_add(variadic);
             // SAFETY: sizes_index = n_buffers - 1.
             let sizes = unsafe {
-                self.buffer(c, (sizes_index, variadic * 8, false), "variadic sizes", &at)
+                self.buffer(c, (sizes_index, variadic.saturating_mul(8), false), "variadic sizes", &at)
             }?
             .unwrap_or_else(Buffer::empty);
             for i in 0..variadic {
@@ -269,7 +269,7 @@ impl Importer<'_> {
                 })?;
                 // SAFETY: fixed + i < sizes_index < n_buffers.
                 let buf =
-                    unsafe { self.buffer(c, (fixed + i, size, false), "variadic data", &at) }?
+                    unsafe { self.buffer(c, (fixed.saturating_add(i), size, false), "variadic data", &at) }?
                         .unwrap_or_else(Buffer::empty);
                 buffers.push(buf);
             }
@@ -303,7 +303,7 @@ impl Importer<'_> {
                 unsafe { ptr.as_ref() }.ok_or_else(|| at.err(format!("child {i} is null")))?;
             let child_path = format!("{path}.child {i}");
             // SAFETY: forwarded from this function's contract.
-            let mut array = unsafe { self.node(child, field.data_type(), &child_path, depth + 1) }?;
+            let mut array = unsafe { self.node(child, field.data_type(), &child_path, depth.saturating_add(1)) }?;
             if together {
                 // The C interface applies the parent's offset to these children; Quiver
                 // slices them together with the parent.
@@ -320,7 +320,7 @@ impl Importer<'_> {
         let dictionary = match (data_type, unsafe { c.dictionary.as_ref() }) {
             (DataType::Dictionary { value, .. }, Some(d)) => {
                 // SAFETY: forwarded from this function's contract.
-                Some(unsafe { self.node(d, value, &format!("{path}.dictionary"), depth + 1) }?)
+                Some(unsafe { self.node(d, value, &format!("{path}.dictionary"), depth.saturating_add(1)) }?)
             }
             (DataType::Dictionary { .. }, None) => {
                 return Err(at.err("a dictionary-encoded array needs a dictionary but it is null"));
@@ -329,9 +329,11 @@ impl Importer<'_> {
             (_, None) => None,
         };
 
+        #[allow(clippy::useless_conversion)]
         let mut data = ArrayData::new(data_type.clone(), len)
             .offset(offset)
             .nulls(nulls)
+            // `.into()` keeps this building if `ArrayData::buffers` takes another list type.
             .buffers(buffers.into())
             .children(children)
             .dictionary(dictionary);

@@ -33,14 +33,27 @@
 //! assert_eq!(col(&back), col(&batch));
 //! ```
 
+/// Modules that read what a foreign producer handed in: no `unwrap`, `expect`, `panic`,
+/// indexing or unchecked arithmetic, checked at compile time.
+macro_rules! import_modules {
+    ($($vis:vis $name:ident),* $(,)?) => {$(
+        #[deny(
+            clippy::unwrap_used,
+            clippy::expect_used,
+            clippy::panic,
+            clippy::indexing_slicing,
+            clippy::arithmetic_side_effects
+        )]
+        $vis mod $name;
+    )*};
+}
+
+import_modules!(pub format, import, schema, stream);
+
 mod abi;
 mod counters;
 mod error;
 mod export;
-pub mod format;
-mod import;
-mod schema;
-mod stream;
 
 pub use abi::{
     ARROW_FLAG_DICTIONARY_ORDERED, ARROW_FLAG_MAP_KEYS_SORTED, ARROW_FLAG_NULLABLE, ArrowArray,

@@ -295,7 +295,7 @@ pub(crate) unsafe fn field_at(schema: &ArrowSchema, path: &str, depth: usize) ->
     let mut fields = Vec::with_capacity(kids.len());
     for (i, kid) in kids.iter().enumerate() {
         // SAFETY: as above.
-        fields.push(unsafe { field_at(kid, &format!("{path}.child {i}"), depth + 1) }?);
+        fields.push(unsafe { field_at(kid, &format!("{path}.child {i}"), depth.saturating_add(1)) }?);
     }
     let expect = |n: usize| {
         if fields.len() == n {
@@ -401,7 +401,7 @@ pub(crate) unsafe fn field_at(schema: &ArrowSchema, path: &str, depth: usize) ->
             ));
         }
         // SAFETY: forwarded from this function's contract.
-        let value = unsafe { field_at(dict, &format!("{path}.dictionary"), depth + 1) }?;
+        let value = unsafe { field_at(dict, &format!("{path}.dictionary"), depth.saturating_add(1)) }?;
         data_type = DataType::Dictionary {
             index: Box::new(data_type),
             value: Box::new(value.data_type().clone()),
