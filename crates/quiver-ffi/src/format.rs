@@ -244,7 +244,9 @@ fn parse_decimal(format: &str, rest: &str, path: &str) -> Result<DataType> {
 /// ```
 ///
 /// # Errors
-/// [`FfiError::Export`] for a negative fixed width.
+/// [`FfiError::Export`] for types the spec cannot express: a negative fixed width, a
+/// time32 in micro- or nanoseconds (or time64 in seconds or milliseconds), a decimal
+/// precision of 0, a negative union type id.
 pub fn format_of(data_type: &DataType) -> Result<String> {
     use DataType::*;
     let u = |u: &TimeUnit| match u {
@@ -256,6 +258,10 @@ pub fn format_of(data_type: &DataType) -> Result<String> {
     let negative = |what: &str, n: i32| FfiError::Export {
         what: format!("type {data_type}"),
         problem: format!("{what} {n} is negative"),
+    };
+    let invalid = |problem: &str| FfiError::Export {
+        what: format!("type {data_type}"),
+        problem: problem.to_string(),
     };
     Ok(match data_type {
         Null => "n".into(),
@@ -279,7 +285,13 @@ pub fn format_of(data_type: &DataType) -> Result<String> {
         Utf8View => "vu".into(),
         Date32 => "tdD".into(),
         Date64 => "tdm".into(),
-        Time32(t) | Time64(t) => format!("tt{}", u(t)),
+        Time32(t @ (TimeUnit::Second | TimeUnit::Millisecond))
+        | Time64(t @ (TimeUnit::Microsecond | TimeUnit::Nanosecond)) => format!("tt{}", u(t)),
+        Time32(_) | Time64(_) => {
+            return Err(invalid(
+                "time32 takes seconds or milliseconds, time64 microseconds or nanoseconds",
+            ));
+        }
         Timestamp(t, tz) => format!("ts{}:{}", u(t), tz.as_deref().unwrap_or("")),
         Duration(t) => format!("tD{}", u(t)),
         Interval(IntervalUnit::YearMonth) => "tiM".into(),
@@ -287,6 +299,9 @@ pub fn format_of(data_type: &DataType) -> Result<String> {
         Interval(IntervalUnit::MonthDayNano) => "tin".into(),
         FixedSizeBinary(w) if *w < 0 => return Err(negative("fixed-size binary width", *w)),
         FixedSizeBinary(w) => format!("w:{w}"),
+        Decimal32(0, _) | Decimal64(0, _) | Decimal128(0, _) | Decimal256(0, _) => {
+            return Err(invalid("a decimal's precision must be at least 1"));
+        }
         Decimal32(p, s) => format!("d:{p},{s},32"),
         Decimal64(p, s) => format!("d:{p},{s},64"),
         Decimal128(p, s) => format!("d:{p},{s}"),
@@ -300,6 +315,9 @@ pub fn format_of(data_type: &DataType) -> Result<String> {
         Struct(_) => "+s".into(),
         Map(..) => "+m".into(),
         RunEndEncoded(..) => "+r".into(),
+        Union { type_ids, .. } if type_ids.iter().any(|id| *id < 0) => {
+            return Err(invalid("union type ids must be in 0..=127"));
+        }
         Union { type_ids, mode, .. } => {
             let ids: Vec<String> = type_ids.iter().map(i8::to_string).collect();
             let m = match mode {

@@ -270,3 +270,36 @@ fn an_empty_slice_sizes_its_data_from_its_own_offsets() {
     drop(array);
     assert_eq!(count(&releases), 1);
 }
+
+#[test]
+fn types_and_names_the_spec_cannot_express_are_export_errors() {
+    use quiver_array::{Field, TimeUnit, UnionMode};
+    use quiver_ffi::export_field;
+    let problem = |t: DataType| match export_data_type(&t).unwrap_err() {
+        FfiError::Export { problem, .. } => problem,
+        other => panic!("expected an export error, got {other:?}"),
+    };
+    assert_eq!(
+        problem(DataType::FixedSizeBinary(-1)),
+        "fixed-size binary width -1 is negative"
+    );
+    assert_eq!(
+        problem(DataType::Time32(TimeUnit::Nanosecond)),
+        "time32 takes seconds or milliseconds, time64 microseconds or nanoseconds"
+    );
+    assert_eq!(
+        problem(DataType::Decimal128(0, 0)),
+        "a decimal's precision must be at least 1"
+    );
+    let u = DataType::Union {
+        fields: vec![Field::new("a", DataType::Int8, true)],
+        type_ids: vec![-1],
+        mode: UnionMode::Sparse,
+    };
+    assert_eq!(problem(u), "union type ids must be in 0..=127");
+    let e = export_field(&Field::new("a\0b", DataType::Int8, true)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "cannot export field name: \"a\\0b\" contains a NUL byte, which C strings cannot hold"
+    );
+}
