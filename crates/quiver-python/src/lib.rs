@@ -3,9 +3,9 @@
 //!
 //! The Python package (`python/quiver/`) holds the public names and the
 //! serialization context; this extension holds the work: legacy blobs to and from
-//! Python values ([`decode`], [`encode`]), the zero-copy [`buffer::Buffer`] type, and the
-//! memory figures. Errors become the exception classes of `quiver.exceptions`
-//! ([`errors`]); no panic crosses into Python ([`errors::guard`]).
+//! Python values (modules `decode` and `encode`), the zero-copy `quiver.Buffer` type,
+//! and the memory figures. Errors become the exception classes of `quiver.exceptions`
+//! (module `errors`); no panic crosses into Python (`errors::guard`).
 //!
 //! Built with maturin (`pip install ./crates/quiver-python`); see the crate's
 //! README.md. It has no Rust tests: `tests/` holds the pytest suite.
