@@ -34,8 +34,10 @@ legacy_canon.pa = _PyarrowWithQuiverBuffers()
 
 
 @pytest.fixture(scope="module", autouse=True)
-def every_case_ran():
+def every_case_ran(request):
     yield
+    if request.config.getoption("keyword") or request.config.getoption("markexpr"):
+        return  # a chosen subset (-k/-m) runs fewer cases on purpose
     for kind in ("blob", "components", "reserialized"):
         assert RAN[kind] == len(CASES), "%s: %d of %d cases ran" % (kind, RAN[kind], len(CASES))
 
@@ -200,22 +202,22 @@ def test_unregistered_types_are_refused_with_what_to_do():
 
 def test_pickle_payloads_stay_opaque_unless_registered_or_allowed():
     data = blob("custom_pickle_fraction")
-    pickle_hex = expected("custom_pickle_fraction")
+    want = expected("custom_pickle_fraction")
     # registered with pickle=True: trusted
     trusted = quiver.deserialize(data, make_context())
-    assert legacy_canon.match(pickle_hex, trusted) == []
+    assert legacy_canon.match(want, trusted) == []
     # not registered: opaque, and written back unchanged
     opaque = quiver.deserialize(data)
-    assert legacy_canon.match(pickle_hex, trusted) == []
+    assert legacy_canon.match(want, opaque) != []
     pickled = [v for v in (opaque if isinstance(opaque, list) else [opaque])
                if isinstance(v, quiver.Pickled)]
     assert pickled and all(p.type_id == "fractions.Fraction" for p in pickled)
     again = quiver.serialize(opaque).to_buffer()
     assert quiver.deserialize(again) == opaque
-    assert legacy_canon.match(pickle_hex, quiver.deserialize(again, make_context())) == []
+    assert legacy_canon.match(want, quiver.deserialize(again, make_context())) == []
     # allowed explicitly
     allowed = quiver.deserialize(data, allow_pickle=True)
-    assert legacy_canon.match(pickle_hex, allowed) == []
+    assert legacy_canon.match(want, allowed) == []
 
 
 def test_classes_are_pickled_but_read_back_only_with_allow_pickle():
