@@ -305,3 +305,12 @@ def test_exception_classes_follow_pyarrow():
     assert issubclass(quiver.ArrowIOError, OSError)
     assert issubclass(quiver.ArrowNotImplementedError, NotImplementedError)
     assert issubclass(quiver.ArrowSerializationError, quiver.ArrowException)
+
+
+def test_the_docstring_examples_run():
+    import doctest
+
+    import quiver.serialization
+
+    result = doctest.testmod(quiver.serialization)
+    assert (result.failed, result.attempted) == (0, 10)
