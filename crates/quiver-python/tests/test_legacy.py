@@ -314,3 +314,19 @@ def test_the_docstring_examples_run():
 
     result = doctest.testmod(quiver.serialization)
     assert (result.failed, result.attempted) == (0, 10)
+
+
+def test_sparse_tensors_are_not_implemented_and_bad_parts_are_invalid():
+    parts = quiver.serialize([1]).to_components()
+    parts["num_sparse_tensors"]["coo"] = 1
+    with pytest.raises(quiver.ArrowNotImplementedError) as e:
+        quiver.deserialize_components(parts)
+    assert isinstance(e.value, NotImplementedError)
+    assert str(e.value) == "legacy blob at components uses 1 sparse tensors, which is not supported"
+    parts = quiver.serialize([1]).to_components()
+    parts["data"][0] = b"x"
+    with pytest.raises(quiver.ArrowInvalid) as e:
+        quiver.deserialize_components(parts)
+    assert str(e.value) == (
+        "legacy blob: the record batch stream at byte 0: unexpected end of input at message "
+        "0, byte 1: the stream ends inside a message length prefix")
