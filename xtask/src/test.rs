@@ -1,5 +1,7 @@
-//! `cargo xtask test [--skip-python] [-- CARGO_TEST_ARGS...]`: the whole suite, step by
-//! step, with a summary at the end. Exits non-zero if any step failed.
+//! `cargo xtask test [--skip-python | --python-package-only] [-- CARGO_TEST_ARGS...]`:
+//! the whole suite, step by step, with a summary at the end. Exits non-zero if any step
+//! failed. `--python-package-only` runs just the "python package" step
+//! ([`python_package`]).
 //!
 //! Under `CI=true` nothing may be skipped: a pyarrow venv (latest, or 10.0.1 for the
 //! legacy checks) that cannot be set up and missing golden data are failed steps, `--skip-python` is refused, and the tests
@@ -8,6 +10,7 @@
 //! that the tests reported through `QUIVER_SKIP_LOG`.
 
 mod pyarrow10;
+mod python_package;
 
 use crate::{Failure, Result, capture, cargo, codegen, repo_root, run};
 use std::ffi::OsString;
@@ -27,6 +30,8 @@ enum Outcome {
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Options {
     skip_python: bool,
+    /// Run only the "python package" step.
+    python_package_only: bool,
     /// Arguments for `cargo test` in place of `--workspace` (after `--`).
     cargo_test_args: Vec<String>,
 }
@@ -53,10 +58,12 @@ fn parse_args(args: &[String], ci: bool) -> Result<Options> {
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--skip-python" => options.skip_python = true,
+            "--python-package-only" => options.python_package_only = true,
             "--" => options.cargo_test_args = rest.by_ref().cloned().collect(),
             other => {
                 return Err(Failure::usage(format!(
-                    "test takes only `--skip-python` and `-- CARGO_TEST_ARGS...`, not `{other}`"
+                    "test takes only `--skip-python`, `--python-package-only` and \
+                     `-- CARGO_TEST_ARGS...`, not `{other}`"
                 )));
             }
         }
@@ -64,6 +71,11 @@ fn parse_args(args: &[String], ci: bool) -> Result<Options> {
     if ci && options.skip_python {
         return Err(Failure::usage(
             "`--skip-python` is refused under CI=true: the pyarrow suites must run in CI",
+        ));
+    }
+    if options.skip_python && options.python_package_only {
+        return Err(Failure::usage(
+            "`--skip-python` and `--python-package-only` exclude each other",
         ));
     }
     Ok(options)
@@ -77,6 +89,12 @@ pub fn main(args: &[String]) -> Result<()> {
     }
     let mut env = TestEnv::default();
     let mut results: Vec<(&str, Outcome, Duration)> = Vec::new();
+    if options.python_package_only {
+        step(&mut results, "python package", || python_package::step(ci));
+        let (report, result) = summarize(&results, &[], ci);
+        eprint!("{report}");
+        return result;
+    }
 
     step(&mut results, "cargo fmt --check", || {
         outcome(run(cargo().args(["fmt", "--all", "--", "--check"])))
@@ -147,6 +165,13 @@ pub fn main(args: &[String]) -> Result<()> {
     if options.cargo_test_args.is_empty() {
         step(&mut results, "examples", || outcome(run_examples()));
     }
+    step(&mut results, "python package", || {
+        if options.skip_python {
+            Outcome::Skipped("--skip-python given".into())
+        } else {
+            python_package::step(ci)
+        }
+    });
     let skipped = read_skip_log(&skip_log);
     let (report, result) = summarize(&results, &skipped, ci);
     eprint!("{report}");
@@ -426,8 +451,19 @@ mod tests {
             options.unwrap(),
             Options {
                 skip_python: true,
+                python_package_only: false,
                 cargo_test_args: args(&["-p", "quiver"]),
             }
+        );
+        assert!(
+            parse_args(&args(&["--python-package-only"]), true)
+                .is_ok_and(|o| o.python_package_only)
+        );
+        let err =
+            parse_args(&args(&["--skip-python", "--python-package-only"]), false).unwrap_err();
+        assert_eq!(
+            err.message,
+            "`--skip-python` and `--python-package-only` exclude each other"
         );
     }
 
