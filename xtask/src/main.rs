@@ -18,12 +18,15 @@ commands:
                         (crates/quiver-cli/{completions,man}) from its clap
                         definition; with --check, fail if the committed files are
                         stale
-  test [--skip-python] [-- CARGO_TEST_ARGS...]
+  test [--skip-python | --python-package-only] [-- CARGO_TEST_ARGS...]
                         run the whole suite: fmt, clippy, codegen freshness,
                         pyarrow venv, pyarrow 10 venv (Python 3.11: set
                         QUIVER_PYTHON311 to choose it), golden data, cargo test
-                        (CARGO_TEST_ARGS replace --workspace); under CI=true
-                        nothing may skip
+                        (CARGO_TEST_ARGS replace --workspace), then the Python
+                        package (newest CPython 3.13/3.12, or
+                        QUIVER_PACKAGE_PYTHON; .cache/python-package-venv;
+                        pytest); --python-package-only runs that last step
+                        alone; under CI=true nothing may skip
   bench [--filter REGEX] [--skip-python] [--no-lto]
                         issue 11's workloads W1-W8: the criterion bench
                         `workloads` (Quiver and arrow-rs, built with fat LTO in
