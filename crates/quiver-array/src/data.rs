@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use quiver_buffer::{Bitmap, Buffer, BufferError, NativeType, bytes_for, get_bit};
 
+use crate::buffers::Buffers;
 use crate::datatype::DataType;
 use crate::error::{ArrayError, Result};
 use crate::validate::{self, ValidationLevel};
@@ -43,7 +44,7 @@ struct Inner {
     offset: usize,
     null_count: usize,
     nulls: Option<Buffer>,
-    buffers: Vec<Buffer>,
+    buffers: Buffers,
     children: Vec<Array>,
     dictionary: Option<Array>,
     /// Whether the values (offsets, UTF-8, indices…) were checked when built.
@@ -76,8 +77,9 @@ pub struct ArrayData {
     pub nulls: Option<Buffer>,
     /// A null count the producer declared; checked against the bitmap when present.
     pub null_count: Option<usize>,
-    /// The layout's buffers after validity.
-    pub buffers: Vec<Buffer>,
+    /// The layout's buffers after validity; up to two are held without allocating
+    /// (build it with `vec![..].into()`, from an array or by collecting).
+    pub buffers: Buffers,
     /// Child arrays.
     pub children: Vec<Array>,
     /// The dictionary of a dictionary-encoded array.
@@ -93,7 +95,7 @@ impl ArrayData {
             offset: 0,
             nulls: None,
             null_count: None,
-            buffers: Vec::new(),
+            buffers: Buffers::new(),
             children: Vec::new(),
             dictionary: None,
         }
@@ -117,9 +119,9 @@ impl ArrayData {
         self
     }
 
-    /// Sets the buffers after validity.
-    pub fn buffers(mut self, buffers: Vec<Buffer>) -> Self {
-        self.buffers = buffers;
+    /// Sets the buffers after validity (a `Vec`, an array or a [`Buffers`]).
+    pub fn buffers(mut self, buffers: impl Into<Buffers>) -> Self {
+        self.buffers = buffers.into();
         self
     }
 
@@ -144,7 +146,7 @@ impl ArrayData {
     /// [`build_unchecked`](ArrayData::build_unchecked): the caller vouches for the values.
     /// With [`ValidationLevel::Full`] there is no obligation.
     pub unsafe fn build_with(mut self, level: ValidationLevel) -> Result<Array> {
-        let null_count = validate::validate_layout(&mut self)?;
+        let null_count = validate::validate_layout(&mut self, false)?;
         let checked = level == ValidationLevel::Full;
         if checked {
             // Full validation reaches every nested array: children and the dictionary
@@ -176,6 +178,33 @@ impl ArrayData {
     pub unsafe fn build_unchecked(self) -> Result<Array> {
         // SAFETY: forwarded from this function's contract.
         unsafe { self.build_with(ValidationLevel::Structural) }
+    }
+
+    /// Like [`build_unchecked`](ArrayData::build_unchecked), and also takes a declared
+    /// [`null_count`](ArrayData::null_count) of at most the length as it is when a
+    /// validity bitmap is present, instead of counting the bitmap's unset bits (its size
+    /// is still checked). This is the IPC readers' trusted path, as arrow-rs's
+    /// `skip_validation`.
+    ///
+    /// ```
+    /// use quiver_array::{ArrayData, DataType};
+    /// use quiver_buffer::Buffer;
+    /// let data = ArrayData::new(DataType::Int32, 2)
+    ///     .nulls(Some(Buffer::from_slice_ref(&[0b01u8])))
+    ///     .null_count(1)
+    ///     .buffers(vec![Buffer::from_slice_ref(&[5i32, 6])]);
+    /// // SAFETY: the bitmap has one unset bit in the two slots, as declared.
+    /// let a = unsafe { data.build_unchecked_trusting_null_count() }.unwrap();
+    /// assert_eq!(a.null_count(), 1);
+    /// ```
+    ///
+    /// # Safety
+    /// As for [`build_unchecked`](ArrayData::build_unchecked), and the caller
+    /// guarantees that a declared null count is the number of unset bits of the
+    /// bitmap in the array's slots.
+    pub unsafe fn build_unchecked_trusting_null_count(mut self) -> Result<Array> {
+        let null_count = validate::validate_layout(&mut self, true)?;
+        Ok(self.into_array(null_count, false))
     }
 
     fn into_array(self, null_count: usize, values_checked: bool) -> Array {

@@ -13,6 +13,7 @@
 //! assert_eq!(batch.to_string(), "   n     s\n0  1     a\n1  2  null");
 //! ```
 
+mod buffers;
 mod builders;
 mod canonical;
 mod concat;
@@ -36,6 +37,7 @@ mod validate;
 mod values;
 mod views;
 
+pub use buffers::Buffers;
 pub use builders::{
     ArrayBuilder, ArrowPrimitive, BinaryBuilder, BinaryKind, BinaryViewBuilder, BooleanBuilder,
     ByteViewBuilder, BytesKind, DecimalBuilder, DecimalNative, DictionaryBuilder,

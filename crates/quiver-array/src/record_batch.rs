@@ -46,7 +46,44 @@ impl RecordBatch {
         columns: Vec<Array>,
         num_rows: usize,
     ) -> Result<Self> {
-        let schema = schema.into();
+        Self::checked(schema.into(), columns, num_rows, true)
+    }
+
+    /// Like [`try_new_with_row_count`](RecordBatch::try_new_with_row_count), but without
+    /// comparing each column's type with its field's: for readers that built every
+    /// column from the schema's own field, where the comparison can only succeed. The
+    /// column count and every column's length are still checked.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use quiver_array::{Array, DataType, Field, RecordBatch, Schema};
+    /// let schema = Arc::new(Schema::new(vec![Field::new("a", DataType::Int32, false)]));
+    /// // SAFETY: the column is an int32 array, as the schema's field says.
+    /// let batch = unsafe {
+    ///     RecordBatch::try_new_with_trusted_types(schema, vec![Array::from(vec![1i32, 2])], 2)
+    /// }
+    /// .unwrap();
+    /// assert_eq!(batch.num_rows(), 2);
+    /// ```
+    ///
+    /// # Safety
+    /// The caller guarantees that every column's data type equals its field's data type:
+    /// code that reads a batch's columns through its schema (writers, typed accessors
+    /// keyed by field) relies on it.
+    pub unsafe fn try_new_with_trusted_types(
+        schema: impl Into<SchemaRef>,
+        columns: Vec<Array>,
+        num_rows: usize,
+    ) -> Result<Self> {
+        Self::checked(schema.into(), columns, num_rows, false)
+    }
+
+    fn checked(
+        schema: SchemaRef,
+        columns: Vec<Array>,
+        num_rows: usize,
+        compare_types: bool,
+    ) -> Result<Self> {
         if schema.len() != columns.len() {
             return Err(ArrayError::Batch(format!(
                 "the schema has {} fields but {} columns were given",
@@ -55,7 +92,7 @@ impl RecordBatch {
             )));
         }
         for (i, (field, col)) in schema.fields().iter().zip(&columns).enumerate() {
-            if field.data_type() != col.data_type() {
+            if compare_types && field.data_type() != col.data_type() {
                 return Err(ArrayError::Batch(format!(
                     "column {i} ({:?}) has type {} but its field says {}",
                     field.name(),

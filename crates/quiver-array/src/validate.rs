@@ -36,8 +36,10 @@ fn invalid(data: &ArrayData, problem: String) -> ArrayError {
 }
 
 /// Checks buffer and child shapes, re-aligns misaligned buffers (by copying) and returns
-/// the null count.
-pub(crate) fn validate_layout(data: &mut ArrayData) -> Result<usize> {
+/// the null count. With `trust_null_count`, a declared null count of at most the length
+/// is taken as it is when a bitmap is present, instead of being counted (the bitmap's
+/// size is still checked).
+pub(crate) fn validate_layout(data: &mut ArrayData, trust_null_count: bool) -> Result<usize> {
     let end = data
         .offset
         .checked_add(data.len)
@@ -91,7 +93,7 @@ pub(crate) fn validate_layout(data: &mut ArrayData) -> Result<usize> {
         }
         realign(data, i, *spec)?;
     }
-    let null_count = count_nulls(data, end, spec.has_validity)?;
+    let null_count = count_nulls(data, end, spec.has_validity, trust_null_count)?;
     validate_children(data, end)?;
     Ok(null_count)
 }
@@ -123,8 +125,15 @@ fn realign(data: &mut ArrayData, i: usize, spec: BufferSpec) -> Result<()> {
     Ok(())
 }
 
-/// The null count; `has_validity` is the layout's (asked once, by the caller).
-fn count_nulls(data: &ArrayData, end: usize, has_validity: bool) -> Result<usize> {
+/// The null count; `has_validity` is the layout's (asked once, by the caller). With
+/// `trust_declared`, a declared count of at most the length is returned without
+/// counting the bitmap's bits (after checking the bitmap's size).
+fn count_nulls(
+    data: &ArrayData,
+    end: usize,
+    has_validity: bool,
+    trust_declared: bool,
+) -> Result<usize> {
     if matches!(data.data_type, DataType::Null) {
         return Ok(data.len);
     }
@@ -142,6 +151,9 @@ fn count_nulls(data: &ArrayData, end: usize, has_validity: bool) -> Result<usize
                         bytes_for(end)
                     ),
                 ));
+            }
+            if trust_declared && let Some(declared) = data.null_count.filter(|&n| n <= data.len) {
+                return Ok(declared);
             }
             Bitmap::try_new(b.clone(), data.offset, data.len)?.count_unset_bits()
         }

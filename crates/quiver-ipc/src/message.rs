@@ -58,14 +58,20 @@ pub(crate) struct VerifiedMessage {
 impl VerifiedMessage {
     /// Verifies `bytes` as a `Message` and checks the version and body length.
     pub(crate) fn parse(bytes: Buffer, max_body: usize, loc: &Location) -> Result<Self> {
-        let msg =
+        let msg = if crate::read::verify::accepts(&bytes) {
+            // SAFETY: `accepts` says yes only to bytes that the flatbuffers verifier
+            // (`root_as_message_with_opts` below) accepts (`read/verify.rs`; checked
+            // against the verifier by `read/verify_tests.rs`).
+            unsafe { fb::root_as_message_unchecked(&bytes) }
+        } else {
             fb::root_as_message_with_opts(&fb::verifier_options(), &bytes).map_err(|source| {
                 IpcError::InvalidFlatbuffer {
                     what: "message",
                     location: Box::new(loc.clone()),
                     source,
                 }
-            })?;
+            })?
+        };
         let version = check_version(msg.version(), loc)?;
         let body = msg.bodyLength();
         let body_length = usize::try_from(body).map_err(|_| {
@@ -95,8 +101,9 @@ impl VerifiedMessage {
 
     /// The message table.
     pub(crate) fn message(&self) -> fb::Message<'_> {
-        // SAFETY: `self.bytes` passed `root_as_message_with_opts` in `parse`, and a
-        // `Buffer` never changes, so the same bytes are still a valid `Message`.
+        // SAFETY: `self.bytes` passed `root_as_message_with_opts`, or the hand check
+        // that accepts only what it accepts, in `parse`, and a `Buffer` never changes,
+        // so the same bytes are still a valid `Message`.
         unsafe { fb::root_as_message_unchecked(&self.bytes) }
     }
 }

@@ -456,12 +456,15 @@ impl IpcReadOptions {
         self
     }
 
-    /// Skips the value checks (offsets, UTF-8, dictionary indices) on decoded arrays;
-    /// the structural checks that keep reads in bounds still run.
+    /// Skips the value checks (offsets, UTF-8, dictionary indices) on decoded arrays,
+    /// and takes each field node's declared null count as it is (when it is at most the
+    /// length) instead of counting the validity bitmap's bits, as arrow-rs's
+    /// `skip_validation` does; the structural checks that keep reads in bounds still run.
     ///
     /// # Safety
     /// The caller vouches that the input was written by a correct Arrow writer (for
-    /// example, a file this process wrote itself). Invalid values then surface later as
+    /// example, a file this process wrote itself): the values are valid and the
+    /// declared null counts are right. Invalid values or counts then surface later as
     /// wrong results (never as out-of-bounds reads in Quiver's own accessors).
     pub unsafe fn with_unchecked_values(mut self) -> Self {
         self.validation = ValidationLevel::Structural;

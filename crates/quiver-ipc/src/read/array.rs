@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 
 use flatbuffers::Vector;
-use quiver_array::{Array, ArrayData, BufferSpec, DataType, Field, IntervalUnit, layout};
+use quiver_array::{
+    Array, ArrayData, BufferSpec, Buffers, DataType, Field, IntervalUnit, ValidationLevel, layout,
+};
 use quiver_buffer::{Buffer, BufferError, MemoryPoolRef, MutableBuffer};
 
 use crate::compression::CompressionCodec;
@@ -277,7 +279,7 @@ impl<'a> BatchDecoder<'a> {
                 ));
             }
         }
-        let mut buffers = Vec::with_capacity(spec.buffers.len());
+        let mut buffers = Buffers::with_capacity(spec.buffers.len());
         for s in &spec.buffers {
             let b = self.next_buffer(path, Swap::for_spec(*s, dt), decode)?;
             buffers.push(self.realign(b, *s, path)?);
@@ -384,9 +386,14 @@ impl<'a> BatchDecoder<'a> {
             children,
             dictionary,
         };
-        // SAFETY: the level is `Structural` only when the caller opted in through the
-        // `unsafe` `IpcReadOptions::with_unchecked_values`, taking on its contract.
-        let built = unsafe { data.build_with(self.options.validation()) }.and_then(|array| {
+        let built = match self.options.validation() {
+            ValidationLevel::Full => data.build(),
+            // SAFETY: the level is `Structural` only when the caller opted in through the
+            // `unsafe` `IpcReadOptions::with_unchecked_values`, whose contract covers
+            // both the values and the declared null counts.
+            ValidationLevel::Structural => unsafe { data.build_unchecked_trusting_null_count() },
+        }
+        .and_then(|array| {
             if self.options.value_range_checks() {
                 array.validate_own_values()?;
             }

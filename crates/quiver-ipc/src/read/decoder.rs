@@ -166,7 +166,14 @@ pub(crate) fn decode_record_batch(
                 .collect()
         }
     };
-    RecordBatch::try_new_with_row_count(Arc::clone(output), columns, rows)
+    let batch = if projection.is_none() && Arc::ptr_eq(output, &schema.schema) {
+        // SAFETY: without a projection, column `i` was built by `read_field` from
+        // field `i` of `schema.schema`, which is `output`, with that field's data type.
+        unsafe { RecordBatch::try_new_with_trusted_types(Arc::clone(output), columns, rows) }
+    } else {
+        RecordBatch::try_new_with_row_count(Arc::clone(output), columns, rows)
+    };
+    batch
         .map(|b| b.with_metadata(metadata_from_fb(m.custom_metadata())))
         .map_err(|source| IpcError::InvalidArray {
             location: Box::new(loc.clone()),

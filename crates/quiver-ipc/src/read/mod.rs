@@ -8,3 +8,13 @@ pub(crate) mod file_decoder;
 pub(crate) mod message_decoder;
 pub(crate) mod stream;
 pub(crate) mod stream_decoder;
+pub(crate) mod verify;
+// Tests may panic on bytes they built themselves.
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+mod verify_tests;
