@@ -329,12 +329,10 @@ impl Importer<'_> {
             (_, None) => None,
         };
 
-        #[allow(clippy::useless_conversion)]
         let mut data = ArrayData::new(data_type.clone(), len)
             .offset(offset)
             .nulls(nulls)
-            // `.into()` keeps this building if `ArrayData::buffers` takes another list type.
-            .buffers(buffers.into())
+            .buffers(buffers)
             .children(children)
             .dictionary(dictionary);
         if let Some(n) = null_count
