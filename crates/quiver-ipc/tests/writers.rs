@@ -113,6 +113,8 @@ fn a_failed_file_finish_keeps_failing() {
     let sink = SharedSink::default();
     let mut w = FileWriter::try_new(sink.clone(), batch().schema()).unwrap();
     w.write(&batch()).unwrap();
+    // The file writer gathers messages; `flush` hands them to the sink.
+    w.flush().unwrap();
     let before = sink.bytes();
 
     sink.set_fail(true);
@@ -193,6 +195,7 @@ fn a_dropped_file_writer_writes_nothing_more() {
     let sink = SharedSink::default();
     let mut w = FileWriter::try_new(sink.clone(), batch().schema()).unwrap();
     w.write(&batch()).unwrap();
+    w.flush().unwrap();
     let written = sink.bytes();
     drop(w);
     assert_eq!(sink.bytes(), written);
@@ -238,8 +241,22 @@ fn a_file_writer_dropped_while_panicking_does_no_io() {
     drop_while_panicking(|sink| {
         let mut w = FileWriter::try_new(sink, batch().schema()).unwrap();
         w.write(&batch()).unwrap();
+        w.flush().unwrap();
+        w.write(&batch()).unwrap();
         w
     });
+}
+
+/// The file writer gathers whole messages: until `flush`, `finish` or about 1 MiB, the
+/// sink has nothing, and a writer dropped before then leaves it empty.
+#[test]
+fn a_dropped_file_writer_drops_its_gathered_messages() {
+    let sink = SharedSink::default();
+    let mut w = FileWriter::try_new(sink.clone(), batch().schema()).unwrap();
+    w.write(&batch()).unwrap();
+    assert_eq!(sink.bytes(), b"");
+    drop(w);
+    assert_eq!(sink.bytes(), b"");
 }
 
 /// A stream has one schema message; a second one is refused where it stands, like

@@ -866,6 +866,8 @@ fn file_writer_dropped_without_finish_is_rejected() {
         for b in &batches() {
             w.write(b).unwrap();
         }
+        // The file writer gathers messages until `flush`, `finish` or about 1 MiB.
+        w.flush().unwrap();
     }
     let buf = sink.getvalue();
     assert!(buf.len() > 8);

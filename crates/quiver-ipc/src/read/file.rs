@@ -148,8 +148,71 @@ impl<F: RandomAccessFile> FileReader<F> {
     }
 
     /// Every batch, in order.
+    ///
+    /// From a source that copies (such as [`OsFile`](quiver_buffer::OsFile)), adjacent
+    /// batches are read together, up to 4 MiB (or one batch, if larger) per read, and
+    /// each batch's buffers are slices of that read; a batch keeps the whole read alive.
+    /// Batches, values and errors are the same as from [`get_batch`](FileReader::get_batch).
     pub fn batches(&self) -> impl Iterator<Item = Result<RecordBatch>> + '_ {
-        (0..self.num_record_batches()).map(|i| self.get_batch(i))
+        let mut chunk = Chunk::default();
+        (0..self.num_record_batches()).map(move |i| self.next_in_order(i, &mut chunk))
+    }
+
+    /// Batch `i` of an in-order pass, from `chunk` (read first if it does not hold it).
+    fn next_in_order(&self, i: usize, chunk: &mut Chunk) -> Result<RecordBatch> {
+        let blocks = self.decoder.record_batches();
+        // Zero-copy sources slice without reading; projected reads fetch only columns.
+        if self.source.is_zero_copy() || self.decoder.projection().is_some() {
+            return self.get_batch(i);
+        }
+        if i >= chunk.end {
+            *chunk = self.read_chunk(blocks, i);
+        }
+        let found = chunk.bytes.as_ref().zip(blocks.get(i)).and_then(|(bytes, block)| {
+            let at = usize::try_from(block.offset.checked_sub(chunk.start)?).ok()?;
+            Some((bytes.try_slice(at, block.total_length()?).ok()?, block))
+        });
+        match found {
+            Some((bytes, block)) => self.decoder.read_record_batch_at(block, &bytes, Some(i)),
+            // Not chunked (or the chunk's read failed): the single-block read, which
+            // also words any error exactly as `get_batch` does.
+            None => self.get_batch(i),
+        }
+    }
+
+    /// Reads the run of adjacent blocks starting at block `first` in one read, or gives
+    /// a chunk without bytes (covering the run) when there is no run or the read fails.
+    fn read_chunk(&self, blocks: &[Block], first: usize) -> Chunk {
+        let Some(start) = blocks.get(first).map(|b| b.offset) else {
+            return Chunk::default();
+        };
+        let mut end_offset = start;
+        let mut end = first;
+        for block in blocks.get(first..).unwrap_or_default() {
+            let next = block
+                .total_length()
+                .and_then(|len| u64::try_from(len).ok())
+                .and_then(|len| end_offset.checked_add(len));
+            match next {
+                Some(next)
+                    if block.offset == end_offset
+                        && (end == first || next.saturating_sub(start) <= CHUNK_BYTES) =>
+                {
+                    end_offset = next;
+                    end = end.saturating_add(1);
+                }
+                _ => break,
+            }
+        }
+        // One block (or none readable as a run) is read on its own, as `get_batch` does.
+        let end = end.max(first.saturating_add(1));
+        let bytes = match usize::try_from(end_offset.saturating_sub(start)) {
+            Ok(len) if end.saturating_sub(first) > 1 => {
+                self.source.read_at_in(start, len, &self.pool).ok()
+            }
+            _ => None,
+        };
+        Chunk { start, end, bytes }
     }
 
     /// Reads every batch into a [`Table`].
@@ -162,6 +225,20 @@ impl<F: RandomAccessFile> FileReader<F> {
     pub fn into_inner(self) -> F {
         self.source
     }
+}
+
+/// The most bytes [`FileReader::batches`] reads at once (unless one block is larger).
+const CHUNK_BYTES: u64 = 4 << 20;
+
+/// Adjacent blocks read in one go by an in-order pass.
+#[derive(Debug, Default)]
+struct Chunk {
+    /// The file offset of `bytes`.
+    start: u64,
+    /// One past the index of the last batch the chunk covers.
+    end: usize,
+    /// The blocks' bytes; `None` reads each covered batch on its own.
+    bytes: Option<Buffer>,
 }
 
 fn read_block<F: RandomAccessFile>(

@@ -51,6 +51,12 @@ impl<W: Write> WriterCore<W> {
         })
     }
 
+    /// Gathers whole messages into large writes (see [`Framer::hold_messages`]).
+    pub(crate) fn hold_messages(mut self) -> Self {
+        self.framer.hold_messages();
+        self
+    }
+
     pub(crate) fn schema(&self) -> &SchemaRef {
         self.encoder.schema()
     }
@@ -102,6 +108,14 @@ impl<W: Write> WriterCore<W> {
         self.poison_on_error(result)?;
         self.state = State::Finished;
         Ok(())
+    }
+
+    /// Hands every gathered byte to the sink and flushes it. A failure closes the writer
+    /// for good, like a failed write.
+    pub(crate) fn flush(&mut self) -> Result<()> {
+        self.check_not_failed()?;
+        let result = self.framer.flush();
+        self.poison_on_error(result)
     }
 
     /// Writes the dictionaries `batch` needs, then the batch. Returns the positions of

@@ -18,13 +18,23 @@ use crate::write::framer::Written;
 /// [`finish`](FileWriter::finish) (or [`close`](FileWriter::close)) writes the footer
 /// (schema and block index) and the closing magic, and flushes the sink.
 ///
+/// # Gathered writes
+///
+/// The writer gathers whole messages and hands them to the sink about 1 MiB at a time
+/// (a body buffer of 64 KiB or more goes to the sink directly, after what was gathered
+/// before it), so a file of many small batches costs few large writes instead of one
+/// per batch. [`flush`](FileWriter::flush) hands over what is gathered and flushes the
+/// sink; [`finish`](FileWriter::finish) does so at the end. An error of the sink is
+/// returned by the call that hands it the bytes, which may be a later `write` than the
+/// one whose batch they hold, or `flush`/`finish`.
+///
 /// # Dropping an unfinished writer
 ///
-/// Dropping a writer never writes: what the sink holds is what earlier calls wrote
-/// (every message reaches the sink before [`write`](FileWriter::write) returns; the sink
-/// is not flushed). A file that was never finished has no footer, so every file reader
-/// refuses it. [`StreamWriter`](crate::StreamWriter) behaves the same way; its
-/// documentation says why.
+/// Dropping a writer never writes: what the sink holds is what earlier calls handed it;
+/// gathered messages are dropped with the writer and the sink is not flushed. A file
+/// that was never finished has no footer, so every file reader refuses it.
+/// [`StreamWriter`](crate::StreamWriter) behaves the same way; its documentation says
+/// why.
 ///
 /// ```
 /// use quiver_array::{Array, RecordBatch};
@@ -58,7 +68,7 @@ impl<W: Write> FileWriter<W> {
         schema: &Schema,
         options: IpcWriteOptions,
     ) -> Result<Self> {
-        let mut core = WriterCore::new(sink, schema, options.clone(), false)?;
+        let mut core = WriterCore::new(sink, schema, options.clone(), false)?.hold_messages();
         core.framer.write_all(MAGIC)?;
         core.framer.write_all(&[0, 0])?;
         core.write_schema()?;
@@ -98,6 +108,27 @@ impl<W: Write> FileWriter<W> {
     /// Writes every batch of a table.
     pub fn write_table(&mut self, table: &Table) -> Result<()> {
         table.batches().iter().try_for_each(|b| self.write(b))
+    }
+
+    /// Hands every gathered message to the sink and flushes the sink, so it holds a
+    /// prefix of the file ending after the last written batch (not yet a readable file:
+    /// that needs [`finish`](FileWriter::finish)).
+    ///
+    /// A failure closes the writer for good, like a failed [`write`](FileWriter::write).
+    ///
+    /// ```
+    /// use quiver_array::{Array, RecordBatch};
+    /// use quiver_ipc::FileWriter;
+    ///
+    /// let batch = RecordBatch::try_from_columns(vec![Array::from(vec![1i32, 2])], &["n"]).unwrap();
+    /// let mut writer = FileWriter::try_new(Vec::new(), batch.schema()).unwrap();
+    /// writer.write(&batch).unwrap();
+    /// assert!(writer.get_ref().is_empty()); // still gathered
+    /// writer.flush().unwrap();
+    /// assert_eq!(&writer.get_ref()[..6], b"ARROW1");
+    /// ```
+    pub fn flush(&mut self) -> Result<()> {
+        self.core.flush()
     }
 
     /// Writes the end-of-stream marker, the footer and the closing magic, then flushes.
@@ -161,7 +192,8 @@ impl<W: Write> FileWriter<W> {
         Ok(self.core.framer.sink)
     }
 
-    /// The sink.
+    /// The sink. Messages still gathered (see [Gathered writes](FileWriter#gathered-writes))
+    /// are not in it yet; [`flush`](FileWriter::flush) hands them over.
     pub fn get_ref(&self) -> &W {
         &self.core.framer.sink
     }

@@ -10,18 +10,29 @@ use crate::framing::{CONTINUATION, pad_to, zero_padding};
 /// A sink that knows its position, so every body lands on the alignment boundary.
 ///
 /// Small pieces (prefixes, metadata, padding, small buffers) are gathered and handed to
-/// the sink together; large buffers go to the sink directly, never copied. Everything
-/// of a message reaches the sink before `write_message` returns (without flushing it).
+/// the sink together; large buffers go to the sink directly, never copied. With a
+/// `hold` of 0 everything of a message reaches the sink before `write_message` returns
+/// (without flushing it); otherwise whole messages stay gathered until `hold` bytes
+/// are, a large buffer follows, or [`drain`](Framer::drain) or `flush` is called, so a
+/// sink receives few large writes instead of one per message.
 #[derive(Debug)]
 pub(crate) struct Framer<W> {
     pub sink: W,
     pub position: u64,
     alignment: usize,
+    /// Gathered bytes are handed to the sink once at least this many are held.
+    limit: usize,
+    /// Whether gathered bytes stay gathered across messages.
+    holds: bool,
     small: Vec<u8>,
 }
 
 /// Pieces at least this large bypass the gathering buffer.
 const DIRECT: usize = 64 * 1024;
+
+/// How many bytes of whole messages a holding framer gathers before it writes them
+/// (see [`Framer::hold_messages`]).
+pub(crate) const GATHER: usize = 1024 * 1024;
 
 /// The sizes of a written message, as a file footer records them.
 #[derive(Debug, Clone, Copy)]
@@ -32,13 +43,26 @@ pub(crate) struct Written {
 }
 
 impl<W: Write> Framer<W> {
+    /// A framer that hands every message to the sink before `write_message` returns.
     pub(crate) fn new(sink: W, alignment: usize) -> Self {
         Self {
             sink,
             position: 0,
             alignment,
+            limit: DIRECT,
+            holds: false,
             small: Vec::with_capacity(DIRECT),
         }
+    }
+
+    /// From now on, gathers whole messages and writes them [`GATHER`] bytes at a time
+    /// (a large body buffer, `drain` and `flush` write what is gathered before them).
+    pub(crate) fn hold_messages(&mut self) {
+        self.limit = GATHER;
+        self.holds = true;
+        // Gathered bytes stay under `GATHER + DIRECT`, so this never grows again.
+        self.small
+            .reserve((GATHER + DIRECT).saturating_sub(self.small.len()));
     }
 
     /// Queues (small) or writes (large) bytes; `drain` hands queued bytes over.
@@ -50,7 +74,7 @@ impl<W: Write> Framer<W> {
                 .map_err(|e| IpcError::io("writing to the sink", e))?;
         } else {
             self.small.extend_from_slice(bytes);
-            if self.small.len() >= DIRECT {
+            if self.small.len() >= self.limit {
                 self.drain()?;
             }
         }
@@ -72,7 +96,7 @@ impl<W: Write> Framer<W> {
         zero_padding(n).try_for_each(|zeros| self.write_all(zeros))
     }
 
-    /// Writes one encapsulated message. Each body part goes straight to the sink.
+    /// Writes one encapsulated message. Large body parts go straight to the sink.
     pub(crate) fn write_message(
         &mut self,
         metadata: &[u8],
@@ -97,7 +121,9 @@ impl<W: Write> Framer<W> {
             at = part_offset + buf.len();
         }
         self.pad(body_length - at)?;
-        self.drain()?;
+        if !self.holds {
+            self.drain()?;
+        }
         Ok(Written {
             offset,
             metadata_length: total,
