@@ -4,9 +4,12 @@
 //!
 //! From [`RETAINED_MIN`] bytes up, the pool allocates a block of the size's *class*
 //! ([`class_size`]), a pure function of the size the caller asks for and passes back to
-//! `free` and `reallocate`, so the block's `Layout` is known again at free time. A freed
-//! block goes onto the cache if the cache stays under its limit, and an allocation of the
-//! same class takes it back instead of calling the allocator.
+//! `free` and `reallocate`, so the block's length is known again at free time. The one
+//! exception is a growing allocation that took a longer cached block: the cache records
+//! that block's length ([`Retained::set_capacity`]) until it is resized or freed. A freed
+//! block goes onto the cache if the cache stays under its limit, or into the single
+//! overflow place if it is larger than the limit by itself; an allocation of the same
+//! length takes it back instead of mapping a new one.
 
 use std::ptr::NonNull;
 use std::sync::{Mutex, MutexGuard};
@@ -18,8 +21,8 @@ use std::sync::{Mutex, MutexGuard};
 pub(super) const RETAINED_MIN: usize = 1 << 20;
 
 /// How many bytes of freed blocks [`SystemMemoryPool::new`](super::SystemMemoryPool::new)
-/// keeps for reuse: enough for the sink of a typical IPC write and the buffers of a batch,
-/// small next to the memory those workloads have live anyway.
+/// keeps for reuse (besides the one block larger than it): enough for the buffers of a
+/// batch, small next to the memory those workloads have live anyway.
 pub(super) const DEFAULT_RETENTION_LIMIT: usize = 64 << 20;
 
 /// The size of the block allocated for `size` bytes (`size >= RETAINED_MIN`): `size`

@@ -13,15 +13,26 @@ use crate::error::BufferError;
 /// The default pool: the system allocator, two atomic counters, and a bounded cache of
 /// freed large blocks.
 ///
-/// Allocations of 1 MiB and more are served in size classes (four per doubling, so at
-/// most a quarter of a block goes unused), and when one is freed the pool keeps its block
-/// for the next allocation of the same class, up to a limit of retained bytes (64 MiB
-/// for [`new`](SystemMemoryPool::new) and the default pool). A buffer that is allocated
-/// and freed over and over (a write sink per message, a read buffer per batch) then
-/// reuses pages that are already mapped instead of having the system map and fault in
-/// fresh ones each time. Retained memory is not counted in
-/// [`bytes_allocated`](MemoryPool::bytes_allocated); see
-/// [`bytes_retained`](MemoryPool::bytes_retained), and
+/// Allocations of 1 MiB and more are served in blocks of size classes (four per
+/// doubling, so at most a quarter of a block goes unused). On Linux the pool maps these
+/// blocks itself and grows or shrinks them with `mremap`, which moves page table entries
+/// instead of copying bytes, so a sink that doubles as it is written never copies what
+/// it holds; on other platforms they come from the system allocator.
+///
+/// When a block is freed the pool keeps it, pages still populated, for the next
+/// allocation of the same class, up to a limit of retained bytes (64 MiB for
+/// [`new`](SystemMemoryPool::new) and the default pool). In addition it keeps the most
+/// recently freed block that is larger than the whole limit by itself (unless the limit
+/// is 0), so a workload whose one big buffer outgrows the limit (an IPC write sink of
+/// 128 MiB) still reuses it: idle memory is at most the limit plus that one block. An
+/// allocation that *grows* past its block takes the shortest retained block with room
+/// for it, whatever its class, and keeps that block's whole length until it is freed, so
+/// a sink written again grows into the pages of last time's sink without faulting in
+/// fresh ones and without moving again. A buffer allocated and freed over and over (a
+/// write sink per message, a read buffer per batch) then reuses pages that are already
+/// mapped. Retained memory is not counted in
+/// [`bytes_allocated`](MemoryPool::bytes_allocated) (which counts the sizes asked for);
+/// see [`bytes_retained`](MemoryPool::bytes_retained), and
 /// [`release_unused`](MemoryPool::release_unused) to give it back.
 ///
 /// ```
@@ -58,7 +69,8 @@ impl SystemMemoryPool {
     }
 
     /// A new pool with its counters at zero that keeps up to `bytes` bytes of freed
-    /// blocks for reuse; 0 keeps none.
+    /// blocks for reuse, plus the most recently freed block larger than `bytes`; 0 keeps
+    /// none at all.
     ///
     /// ```
     /// use quiver_buffer::{MemoryPool, SystemMemoryPool};
@@ -83,6 +95,8 @@ impl SystemMemoryPool {
 
     /// Changes how many bytes of freed blocks the pool may keep for reuse, giving blocks
     /// back to the allocator (oldest first) until the retained bytes fit the new limit.
+    /// The block kept beyond the old limit is given back too, unless it is still larger
+    /// than the new limit (and that is not 0).
     ///
     /// ```
     /// use quiver_buffer::{MemoryPool, SystemMemoryPool};
@@ -253,33 +267,29 @@ impl SystemMemoryPool {
             }
             _ => None,
         };
-        if let Some(old_len) = old_len {
-            if new_class == old_len || (new_size >= old_size && new_class <= old_len) {
-                // The block has room for the new size: nothing moves.
-                self.record_resize(old_size, new_size);
-                return Ok(ptr);
-            }
+        if let Some(old_len) = old_len
+            && (new_class == old_len || (new_size >= old_size && new_class <= old_len))
+        {
+            // The block has room for the new size: nothing moves.
+            self.record_resize(old_size, new_size);
+            return Ok(ptr);
         }
-        if old_len.is_none_or(|len| new_class > len) {
-            if let Some((start, len)) = self.retained.take_at_least(new_class) {
-                if len != new_class {
-                    self.retained.set_capacity(start, len);
-                }
-                self.record_alloc(new_size);
-                // SAFETY: `start` is a cached block of `len >= new_size` bytes, now owned
-                // here, distinct from the caller's live block at `ptr`, which holds at
-                // least `old_size` bytes.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        ptr.as_ptr(),
-                        start.as_ptr(),
-                        old_size.min(new_size),
-                    )
-                };
-                // SAFETY: the caller's contract; the bytes were copied out above.
-                unsafe { self.free(ptr, old_size) };
-                return Ok(start);
+        if old_len.is_none_or(|len| new_class > len)
+            && let Some((start, len)) = self.retained.take_at_least(new_class)
+        {
+            if len != new_class {
+                self.retained.set_capacity(start, len);
             }
+            self.record_alloc(new_size);
+            // SAFETY: `start` is a cached block of `len >= new_size` bytes, now owned
+            // here, distinct from the caller's live block at `ptr`, which holds at
+            // least `old_size` bytes.
+            unsafe {
+                std::ptr::copy_nonoverlapping(ptr.as_ptr(), start.as_ptr(), old_size.min(new_size))
+            };
+            // SAFETY: the caller's contract; the bytes were copied out above.
+            unsafe { self.free(ptr, old_size) };
+            return Ok(start);
         }
         let Some(old_len) = old_len else {
             // A heap allocation into a fresh block (no cached block has room).
