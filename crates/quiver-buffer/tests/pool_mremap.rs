@@ -250,3 +250,36 @@ fn threads_growing_and_freeing_at_once_keep_their_bytes() {
     pool.release_unused();
     assert_eq!(pool.bytes_retained(), 0);
 }
+
+#[test]
+fn a_growing_allocation_takes_the_longest_cached_block() {
+    let pool = SystemMemoryPool::new();
+    let short = pool.allocate(2 * MIB).unwrap();
+    let long = pool.allocate(8 * MIB).unwrap();
+    let middle = pool.allocate(4 * MIB).unwrap();
+    // SAFETY: each pointer in this test came from `pool` with the size it is passed
+    // with, and is not used after it is reallocated or freed.
+    unsafe {
+        pool.free(short, 2 * MIB);
+        pool.free(long, 8 * MIB);
+        pool.free(middle, 4 * MIB);
+    }
+    let tiny = pool.allocate(64).unwrap();
+    // SAFETY: as above.
+    let grown = unsafe { pool.reallocate(tiny, 64, MIB) }.unwrap();
+    assert_eq!(grown, long);
+    // The other classes' blocks stay for allocations of those classes.
+    assert_eq!(pool.bytes_retained(), 6 * MIB);
+    assert_eq!(pool.allocate(2 * MIB).unwrap(), short);
+    assert_eq!(pool.allocate(4 * MIB).unwrap(), middle);
+    // SAFETY: as above.
+    unsafe {
+        pool.free(grown, MIB);
+        pool.free(short, 2 * MIB);
+        pool.free(middle, 4 * MIB);
+    }
+    assert_eq!(
+        (pool.bytes_allocated(), pool.bytes_retained()),
+        (0, 14 * MIB)
+    );
+}

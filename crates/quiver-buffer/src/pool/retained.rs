@@ -103,25 +103,30 @@ impl Retained {
         }
     }
 
-    /// Takes the shortest cached block of at least `len` bytes: (start, length).
-    pub(super) fn take_at_least(&self, len: usize) -> Option<(NonNull<u8>, usize)> {
+    /// Takes the longest cached block if it has at least `len` bytes: (start, length).
+    /// A growing allocation is likely to keep growing (a sink being written), and the
+    /// longest block is most likely the one it grew into last time; the blocks of the
+    /// classes it passes on its way stay for the allocations of those classes.
+    pub(super) fn take_longest(&self, len: usize) -> Option<(NonNull<u8>, usize)> {
         let mut cache = self.lock();
-        let best = cache
+        let longest = cache
             .blocks
             .iter()
             .enumerate()
-            .filter(|(_, b)| b.len >= len)
-            .min_by_key(|(_, b)| b.len)
+            .max_by_key(|(_, b)| b.len)
             .map(|(at, b)| (at, b.len));
-        let use_overflow = match (cache.overflow, best) {
-            (Some(o), Some((_, best_len))) => o.len >= len && o.len < best_len,
+        let use_overflow = match (cache.overflow, longest) {
+            (Some(o), Some((_, most))) => o.len >= len && o.len >= most,
             (Some(o), None) => o.len >= len,
             (None, _) => false,
         };
         if use_overflow {
             return cache.overflow.take().map(|b| (b.start, b.len));
         }
-        let (at, _) = best?;
+        let (at, most) = longest?;
+        if most < len {
+            return None;
+        }
         let block = cache.blocks.swap_remove(at);
         cache.bytes -= block.len;
         Some((block.start, block.len))

@@ -25,7 +25,7 @@ use crate::error::BufferError;
 /// recently freed block that is larger than the whole limit by itself (unless the limit
 /// is 0), so a workload whose one big buffer outgrows the limit (an IPC write sink of
 /// 128 MiB) still reuses it: idle memory is at most the limit plus that one block. An
-/// allocation that *grows* past its block takes the shortest retained block with room
+/// allocation that *grows* past its block takes the longest retained block if it has room
 /// for it, whatever its class, and keeps that block's whole length until it is freed, so
 /// a sink written again grows into the pages of last time's sink without faulting in
 /// fresh ones and without moving again. A buffer allocated and freed over and over (a
@@ -242,8 +242,8 @@ impl SystemMemoryPool {
     /// longer:
     /// - a block that already has room (a longer one handed out from the cache) stays
     ///   where it is; one that shrinks to a shorter class is trimmed in place;
-    /// - a growing allocation takes the shortest cached block with room for it, whatever
-    ///   its class, and keeps that block's length, so a sink that grew to 100 MiB last
+    /// - a growing allocation takes the longest cached block if it has room for it,
+    ///   whatever its class, and keeps that block's length, so a sink that grew to 100 MiB last
     ///   time grows into the same pages this time without faulting any in, and without
     ///   copying more than once; the old block goes to the cache;
     /// - otherwise a block is resized with [`block::remap`] (`mremap` on Linux: page
@@ -275,7 +275,7 @@ impl SystemMemoryPool {
             return Ok(ptr);
         }
         if old_len.is_none_or(|len| new_class > len)
-            && let Some((start, len)) = self.retained.take_at_least(new_class)
+            && let Some((start, len)) = self.retained.take_longest(new_class)
         {
             if len != new_class {
                 self.retained.set_capacity(start, len);
