@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::error::BufferError;
 
+mod block;
 mod retained;
 mod system;
 

@@ -4,9 +4,12 @@
 //!
 //! From [`RETAINED_MIN`] bytes up, the pool allocates a block of the size's *class*
 //! ([`class_size`]), a pure function of the size the caller asks for and passes back to
-//! `free` and `reallocate`, so the block's `Layout` is known again at free time. A freed
-//! block goes onto the cache if the cache stays under its limit, and an allocation of the
-//! same class takes it back instead of calling the allocator.
+//! `free` and `reallocate`, so the block's length is known again at free time. The one
+//! exception is a growing allocation that took a longer cached block: the cache records
+//! that block's length ([`Retained::set_capacity`]) until it is resized or freed. A freed
+//! block goes onto the cache if the cache stays under its limit, or into the single
+//! overflow place if it is larger than the limit by itself; an allocation of the same
+//! length takes it back instead of mapping a new one.
 
 use std::ptr::NonNull;
 use std::sync::{Mutex, MutexGuard};
@@ -18,8 +21,8 @@ use std::sync::{Mutex, MutexGuard};
 pub(super) const RETAINED_MIN: usize = 1 << 20;
 
 /// How many bytes of freed blocks [`SystemMemoryPool::new`](super::SystemMemoryPool::new)
-/// keeps for reuse: enough for the sink of a typical IPC write and the buffers of a batch,
-/// small next to the memory those workloads have live anyway.
+/// keeps for reuse (besides the one block larger than it): enough for the buffers of a
+/// batch, small next to the memory those workloads have live anyway.
 pub(super) const DEFAULT_RETENTION_LIMIT: usize = 64 << 20;
 
 /// The size of the block allocated for `size` bytes (`size >= RETAINED_MIN`): `size`
@@ -31,25 +34,34 @@ pub(super) fn class_size(size: usize) -> Option<usize> {
     size.checked_next_multiple_of(power / 4)
 }
 
-/// A freed block: the aligned start of a large allocation of its class size.
-#[derive(Debug)]
+/// A block: its aligned start and its length in bytes (the class size of the
+/// allocation it was made for, or more; see [`Retained::set_capacity`]).
+#[derive(Debug, Clone, Copy)]
 struct Block {
     start: NonNull<u8>,
-    class: usize,
+    len: usize,
 }
 
-// SAFETY: a cached block is owned by the cache alone (its user freed it), so moving it to
-// another thread moves nothing shared.
+// SAFETY: a cached block is owned by the cache alone (its user freed it), and a live
+// block's entry in `oversized` is only its address and length, never dereferenced, so
+// moving either to another thread moves nothing shared.
 unsafe impl Send for Block {}
 
 /// The cache's state, behind the pool's mutex.
 #[derive(Debug)]
 struct Cache {
+    /// Freed blocks within the limit, oldest first.
     blocks: Vec<Block>,
-    /// Sum of the cached blocks' class sizes.
+    /// Sum of the lengths of `blocks`.
     bytes: usize,
-    /// Most bytes the cache may hold.
+    /// Most bytes `blocks` may hold.
     limit: usize,
+    /// The most recently freed block that is larger than the limit by itself, kept
+    /// beyond the limit (unless the limit is 0).
+    overflow: Option<Block>,
+    /// Live blocks longer than their size's class (handed to a growing allocation from
+    /// the cache): the pool needs their length again when they grow, shrink or are freed.
+    oversized: Vec<Block>,
 }
 
 /// The freed blocks a pool keeps, and how many bytes of them it may keep.
@@ -63,6 +75,8 @@ impl Retained {
             blocks: Vec::new(),
             bytes: 0,
             limit,
+            overflow: None,
+            oversized: Vec::new(),
         }))
     }
 
@@ -75,32 +89,93 @@ impl Retained {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Takes a cached block of class `class`, most recently freed first.
-    pub(super) fn take(&self, class: usize) -> Option<NonNull<u8>> {
+    /// Takes a cached block of exactly `len` bytes, most recently freed first.
+    pub(super) fn take(&self, len: usize) -> Option<NonNull<u8>> {
         let mut cache = self.lock();
-        let at = cache.blocks.iter().rposition(|b| b.class == class)?;
-        let block = cache.blocks.swap_remove(at);
-        cache.bytes -= block.class;
-        Some(block.start)
+        if let Some(at) = cache.blocks.iter().rposition(|b| b.len == len) {
+            let block = cache.blocks.swap_remove(at);
+            cache.bytes -= block.len;
+            return Some(block.start);
+        }
+        match cache.overflow {
+            Some(block) if block.len == len => cache.overflow.take().map(|b| b.start),
+            _ => None,
+        }
     }
 
-    /// Keeps the block at `start` of class `class` if it fits under the limit; gives it
-    /// back otherwise, for the caller to free.
-    pub(super) fn keep(&self, start: NonNull<u8>, class: usize) -> Result<(), NonNull<u8>> {
+    /// Takes the longest cached block if it has at least `len` bytes: (start, length).
+    /// A growing allocation is likely to keep growing (a sink being written), and the
+    /// longest block is most likely the one it grew into last time; the blocks of the
+    /// classes it passes on its way stay for the allocations of those classes.
+    pub(super) fn take_longest(&self, len: usize) -> Option<(NonNull<u8>, usize)> {
         let mut cache = self.lock();
-        match cache.bytes.checked_add(class) {
-            Some(total) if total <= cache.limit => {
-                cache.blocks.push(Block { start, class });
-                cache.bytes = total;
-                Ok(())
-            }
-            _ => Err(start),
+        let longest = cache
+            .blocks
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, b)| b.len)
+            .map(|(at, b)| (at, b.len));
+        let use_overflow = match (cache.overflow, longest) {
+            (Some(o), Some((_, most))) => o.len >= len && o.len >= most,
+            (Some(o), None) => o.len >= len,
+            (None, _) => false,
+        };
+        if use_overflow {
+            return cache.overflow.take().map(|b| (b.start, b.len));
         }
+        let (at, most) = longest?;
+        if most < len {
+            return None;
+        }
+        let block = cache.blocks.swap_remove(at);
+        cache.bytes -= block.len;
+        Some((block.start, block.len))
+    }
+
+    /// Keeps the freed block at `start` of `len` bytes: among the cached blocks if it
+    /// fits under the limit, else in the overflow place if it is larger than the limit
+    /// by itself (and the limit is not 0). Returns the block the caller must give back:
+    /// this one if it is not kept, or the overflow block it displaced.
+    pub(super) fn keep(&self, start: NonNull<u8>, len: usize) -> Option<(NonNull<u8>, usize)> {
+        let mut cache = self.lock();
+        match cache.bytes.checked_add(len) {
+            Some(total) if total <= cache.limit => {
+                cache.blocks.push(Block { start, len });
+                cache.bytes = total;
+                None
+            }
+            _ if cache.limit > 0 && len > cache.limit => cache
+                .overflow
+                .replace(Block { start, len })
+                .map(|b| (b.start, b.len)),
+            _ => Some((start, len)),
+        }
+    }
+
+    /// Records that the live block at `start` is `len` bytes long, more than its size's
+    /// class; replaces an earlier record of it.
+    pub(super) fn set_capacity(&self, start: NonNull<u8>, len: usize) {
+        let mut cache = self.lock();
+        cache.oversized.retain(|b| b.start != start);
+        cache.oversized.push(Block { start, len });
+    }
+
+    /// The length recorded by [`set_capacity`](Retained::set_capacity) for the live block
+    /// at `start`, if any; `forget` drops the record (the block is freed or resized).
+    pub(super) fn capacity(&self, start: NonNull<u8>, forget: bool) -> Option<usize> {
+        let mut cache = self.lock();
+        let at = cache.oversized.iter().position(|b| b.start == start)?;
+        let len = cache.oversized[at].len;
+        if forget {
+            cache.oversized.swap_remove(at);
+        }
+        Some(len)
     }
 
     /// Bytes of cached blocks.
     pub(super) fn bytes(&self) -> usize {
-        self.lock().bytes
+        let cache = self.lock();
+        cache.bytes + cache.overflow.map_or(0, |b| b.len)
     }
 
     /// The cache's limit in bytes.
@@ -109,7 +184,8 @@ impl Retained {
     }
 
     /// Sets the limit and takes out the blocks, oldest first, until the rest fit under
-    /// it. Returns the blocks taken out (start, class), for the caller to free.
+    /// it, and the overflow block unless it is still larger than the new (non-zero)
+    /// limit. Returns the blocks taken out (start, length), for the caller to free.
     pub(super) fn set_limit(&self, limit: usize) -> Vec<(NonNull<u8>, usize)> {
         let mut cache = self.lock();
         cache.limit = limit;
@@ -120,25 +196,30 @@ impl Retained {
             let Some(block) = cache.blocks.get(taken) else {
                 break;
             };
-            over = over.saturating_sub(block.class);
+            over = over.saturating_sub(block.len);
             taken += 1;
         }
-        let out: Vec<_> = cache
+        let mut out: Vec<_> = cache
             .blocks
             .drain(..taken)
-            .map(|b| (b.start, b.class))
+            .map(|b| (b.start, b.len))
             .collect();
-        cache.bytes -= out.iter().map(|&(_, class)| class).sum::<usize>();
+        cache.bytes -= out.iter().map(|&(_, len)| len).sum::<usize>();
+        if limit == 0 || cache.overflow.is_some_and(|b| b.len <= limit) {
+            out.extend(cache.overflow.take().map(|b| (b.start, b.len)));
+        }
         out
     }
 
-    /// Takes out every cached block (start, class), for the caller to free.
+    /// Takes out every cached block (start, length), for the caller to free.
     pub(super) fn take_all(&self) -> Vec<(NonNull<u8>, usize)> {
         let mut cache = self.lock();
         cache.bytes = 0;
+        let overflow = cache.overflow.take();
         std::mem::take(&mut cache.blocks)
             .into_iter()
-            .map(|b| (b.start, b.class))
+            .chain(overflow)
+            .map(|b| (b.start, b.len))
             .collect()
     }
 }

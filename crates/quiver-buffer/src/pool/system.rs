@@ -5,6 +5,7 @@ use std::alloc::Layout;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use super::block::{self, free_large, large_layout, large_start, realloc_large};
 use super::retained::{DEFAULT_RETENTION_LIMIT, RETAINED_MIN, Retained, class_size};
 use super::{ALIGNMENT, MemoryPool};
 use crate::error::BufferError;
@@ -12,15 +13,26 @@ use crate::error::BufferError;
 /// The default pool: the system allocator, two atomic counters, and a bounded cache of
 /// freed large blocks.
 ///
-/// Allocations of 1 MiB and more are served in size classes (four per doubling, so at
-/// most a quarter of a block goes unused), and when one is freed the pool keeps its block
-/// for the next allocation of the same class, up to a limit of retained bytes (64 MiB
-/// for [`new`](SystemMemoryPool::new) and the default pool). A buffer that is allocated
-/// and freed over and over (a write sink per message, a read buffer per batch) then
-/// reuses pages that are already mapped instead of having the system map and fault in
-/// fresh ones each time. Retained memory is not counted in
-/// [`bytes_allocated`](MemoryPool::bytes_allocated); see
-/// [`bytes_retained`](MemoryPool::bytes_retained), and
+/// Allocations of 1 MiB and more are served in blocks of size classes (four per
+/// doubling, so at most a quarter of a block goes unused). On Linux the pool maps these
+/// blocks itself and grows or shrinks them with `mremap`, which moves page table entries
+/// instead of copying bytes, so a sink that doubles as it is written never copies what
+/// it holds; on other platforms they come from the system allocator.
+///
+/// When a block is freed the pool keeps it, pages still populated, for the next
+/// allocation of the same class, up to a limit of retained bytes (64 MiB for
+/// [`new`](SystemMemoryPool::new) and the default pool). In addition it keeps the most
+/// recently freed block that is larger than the whole limit by itself (unless the limit
+/// is 0), so a workload whose one big buffer outgrows the limit (an IPC write sink of
+/// 128 MiB) still reuses it: idle memory is at most the limit plus that one block. An
+/// allocation that *grows* past its block takes the longest retained block if it has room
+/// for it, whatever its class, and keeps that block's whole length until it is freed, so
+/// a sink written again grows into the pages of last time's sink without faulting in
+/// fresh ones and without moving again. A buffer allocated and freed over and over (a
+/// write sink per message, a read buffer per batch) then reuses pages that are already
+/// mapped. Retained memory is not counted in
+/// [`bytes_allocated`](MemoryPool::bytes_allocated) (which counts the sizes asked for);
+/// see [`bytes_retained`](MemoryPool::bytes_retained), and
 /// [`release_unused`](MemoryPool::release_unused) to give it back.
 ///
 /// ```
@@ -57,7 +69,8 @@ impl SystemMemoryPool {
     }
 
     /// A new pool with its counters at zero that keeps up to `bytes` bytes of freed
-    /// blocks for reuse; 0 keeps none.
+    /// blocks for reuse, plus the most recently freed block larger than `bytes`; 0 keeps
+    /// none at all.
     ///
     /// ```
     /// use quiver_buffer::{MemoryPool, SystemMemoryPool};
@@ -82,6 +95,8 @@ impl SystemMemoryPool {
 
     /// Changes how many bytes of freed blocks the pool may keep for reuse, giving blocks
     /// back to the allocator (oldest first) until the retained bytes fit the new limit.
+    /// The block kept beyond the old limit is given back too, unless it is still larger
+    /// than the new limit (and that is not 0).
     ///
     /// ```
     /// use quiver_buffer::{MemoryPool, SystemMemoryPool};
@@ -94,9 +109,9 @@ impl SystemMemoryPool {
     /// assert_eq!((pool.retention_limit(), pool.bytes_retained()), (0, 0));
     /// ```
     pub fn set_retention_limit(&self, bytes: usize) {
-        for (start, class) in self.retained.set_limit(bytes) {
-            // SAFETY: the cache held `start` as a freed block of class `class`.
-            unsafe { free_block(start, class) };
+        for (start, len) in self.retained.set_limit(bytes) {
+            // SAFETY: the cache held `start` as a freed block of `len` bytes.
+            unsafe { block::unmap(start, len) };
         }
     }
 
@@ -138,10 +153,7 @@ impl SystemMemoryPool {
                     start
                 }
                 None => {
-                    let base = NonNull::new(alloc(large_layout(class)?))
-                        .ok_or(BufferError::OutOfMemory { requested: size })?;
-                    // SAFETY: `base` is a live allocation of `large_layout(class)`.
-                    unsafe { large_start(base) }
+                    block::map(class, zeroed).ok_or(BufferError::OutOfMemory { requested: size })?
                 }
             }
         } else if size >= LARGE_ALLOCATION {
@@ -168,18 +180,20 @@ impl SystemMemoryPool {
         match Kind::of(size) {
             Kind::Retained => match class_size(size) {
                 Some(class) => {
-                    if let Err(start) = self.retained.keep(ptr, class) {
-                        // SAFETY: the caller guarantees `ptr` came from this pool with this
-                        // size, so it is the aligned start of a live block of this class.
-                        unsafe { free_block(start, class) };
+                    let len = self.retained.capacity(ptr, true).unwrap_or(class);
+                    if let Some((start, len)) = self.retained.keep(ptr, len) {
+                        // SAFETY: the caller guarantees `ptr` came from this pool with
+                        // this size, so it is a live block of `len` bytes (its class, or
+                        // the length recorded for it); a displaced overflow block was
+                        // owned by the cache.
+                        unsafe { block::unmap(start, len) };
                     }
                     true
                 }
                 None => false,
             },
-            // SAFETY: as above, a live large allocation of `size` bytes' class, which
-            // below `RETAINED_MIN` is `size` itself.
-            Kind::Large => unsafe { free_block(ptr, size) },
+            // SAFETY: as above, a live large allocation of `size` bytes.
+            Kind::Large => unsafe { free_large(ptr, size) },
             Kind::Small => match Self::layout(size) {
                 Ok(layout) => {
                     // SAFETY: the caller guarantees `ptr` came from `allocate_zeroed`,
@@ -193,30 +207,113 @@ impl SystemMemoryPool {
         }
     }
 
+    /// Updates the counters for an allocation resized in place or moved without a new
+    /// allocation.
+    fn record_resize(&self, old_size: usize, new_size: usize) {
+        if new_size > old_size {
+            self.record_alloc(new_size - old_size);
+        } else {
+            self.allocated
+                .fetch_sub(old_size - new_size, Ordering::Relaxed);
+        }
+    }
+
+    /// Reallocation by a new allocation and one copy: the new allocation is counted
+    /// before the old one is freed.
+    ///
+    /// # Safety
+    /// `ptr` must come from this pool with size `old_size > 0`, and `new_size > 0`.
+    unsafe fn move_to_new(
+        &self,
+        ptr: NonNull<u8>,
+        old_size: usize,
+        new_size: usize,
+    ) -> Result<NonNull<u8>, BufferError> {
+        let p = self.allocate(new_size)?;
+        // SAFETY: two live, distinct allocations; `min(old, new)` bytes fit both.
+        unsafe { std::ptr::copy_nonoverlapping(ptr.as_ptr(), p.as_ptr(), old_size.min(new_size)) };
+        // SAFETY: forwarded from the caller's contract; `allocate` above counted
+        // `new_size`, `free` uncounts `old_size`.
+        unsafe { self.free(ptr, old_size) };
+        Ok(p)
+    }
+
+    /// Reallocation to `new_size >= RETAINED_MIN` bytes, a block of the size's class or
+    /// longer:
+    /// - a block that already has room (a longer one handed out from the cache) stays
+    ///   where it is; one that shrinks to a shorter class is trimmed in place;
+    /// - a growing allocation takes the longest cached block if it has room for it,
+    ///   whatever its class, and keeps that block's length, so a sink that grew to 100 MiB last
+    ///   time grows into the same pages this time without faulting any in, and without
+    ///   copying more than once; the old block goes to the cache;
+    /// - otherwise a block is resized with [`block::remap`] (`mremap` on Linux: page
+    ///   table entries move, bytes are not copied), and a heap allocation moves into a
+    ///   fresh block.
+    ///
+    /// # Safety
+    /// `ptr` must come from this pool with size `old_size > 0`.
+    unsafe fn reallocate_to_block(
+        &self,
+        ptr: NonNull<u8>,
+        old_size: usize,
+        new_size: usize,
+    ) -> Result<NonNull<u8>, BufferError> {
+        let too_large = |requested| BufferError::AllocationTooLarge { requested };
+        let new_class = class_size(new_size).ok_or(too_large(new_size))?;
+        let old_len = match Kind::of(old_size) {
+            Kind::Retained => {
+                let class = class_size(old_size).ok_or(too_large(old_size))?;
+                Some(self.retained.capacity(ptr, false).unwrap_or(class))
+            }
+            _ => None,
+        };
+        if let Some(old_len) = old_len
+            && (new_class == old_len || (new_size >= old_size && new_class <= old_len))
+        {
+            // The block has room for the new size: nothing moves.
+            self.record_resize(old_size, new_size);
+            return Ok(ptr);
+        }
+        if old_len.is_none_or(|len| new_class > len)
+            && let Some((start, len)) = self.retained.take_longest(new_class)
+        {
+            if len != new_class {
+                self.retained.set_capacity(start, len);
+            }
+            self.record_alloc(new_size);
+            // SAFETY: `start` is a cached block of `len >= new_size` bytes, now owned
+            // here, distinct from the caller's live block at `ptr`, which holds at
+            // least `old_size` bytes.
+            unsafe {
+                std::ptr::copy_nonoverlapping(ptr.as_ptr(), start.as_ptr(), old_size.min(new_size))
+            };
+            // SAFETY: the caller's contract; the bytes were copied out above.
+            unsafe { self.free(ptr, old_size) };
+            return Ok(start);
+        }
+        let Some(old_len) = old_len else {
+            // A heap allocation into a fresh block (no cached block has room).
+            // SAFETY: forwarded from the caller's contract.
+            return unsafe { self.move_to_new(ptr, old_size, new_size) };
+        };
+        // SAFETY: the caller's contract: `ptr` is a live block of `old_len` bytes (its
+        // class, or the length recorded for it). `new_class` and `old_len` are non-zero.
+        let moved = unsafe { block::remap(ptr, old_len, new_class, old_size.min(new_size)) }
+            .ok_or(BufferError::OutOfMemory {
+                requested: new_size,
+            })?;
+        // A length recorded for the old block no longer applies: the block is now its
+        // class's length.
+        self.retained.capacity(ptr, true);
+        self.record_resize(old_size, new_size);
+        Ok(moved)
+    }
+
     fn dangling() -> NonNull<u8> {
         // An aligned, non-null address that is never dereferenced (size 0).
         #[repr(align(64))]
         struct Aligned;
         NonNull::<Aligned>::dangling().cast::<u8>()
-    }
-}
-
-/// Frees the block at `start`, an aligned start from [`large_start`] of an allocation of
-/// `large_layout(class)`.
-///
-/// Returns false (and does nothing) when `class` forms no layout, which no allocation has.
-///
-/// # Safety
-/// The block must be live and of that class, and not used again.
-unsafe fn free_block(start: NonNull<u8>, class: usize) -> bool {
-    match large_layout(class) {
-        Ok(layout) => {
-            // SAFETY: the caller's contract: `start` is the aligned start of a live
-            // allocation of `layout`.
-            unsafe { std::alloc::dealloc(large_base(start).as_ptr(), layout) };
-            true
-        }
-        Err(_) => false,
     }
 }
 
@@ -230,54 +327,14 @@ unsafe fn free_block(start: NonNull<u8>, class: usize) -> bool {
 /// threshold for serving an allocation with its own `mmap`.
 const LARGE_ALLOCATION: usize = 128 << 10;
 
-/// Layout of a large allocation: `size` bytes plus room to align the start to
-/// [`ALIGNMENT`] and to keep the offset to the allocator's pointer in the `usize` just
-/// before the aligned start.
-fn large_layout(size: usize) -> Result<Layout, BufferError> {
-    size.checked_add(ALIGNMENT)
-        .and_then(|n| Layout::from_size_align(n, std::mem::align_of::<usize>()).ok())
-        .ok_or(BufferError::AllocationTooLarge { requested: size })
-}
-
-/// The offset from a large allocation's base to its aligned start: in `8..=64` (the base
-/// is `usize`-aligned), so the `usize` before the start lies inside the allocation.
-fn large_offset(base: *mut u8) -> usize {
-    ALIGNMENT - base.addr() % ALIGNMENT
-}
-
-/// Aligns a large allocation at `base` and records the offset before the aligned start.
-///
-/// # Safety
-/// `base` must point to a live allocation of `large_layout(_)`'s size, or larger.
-unsafe fn large_start(base: NonNull<u8>) -> NonNull<u8> {
-    let offset = large_offset(base.as_ptr());
-    // SAFETY: `offset <= ALIGNMENT`, and the allocation holds `size + ALIGNMENT` bytes.
-    let start = unsafe { base.add(offset) };
-    // SAFETY: `start - size_of::<usize>() >= base` because `offset >= align_of::<usize>()`
-    // (the base is `usize`-aligned and the offset is not 0), and it is `usize`-aligned
-    // because `start` is 64-byte aligned.
-    unsafe { start.cast::<usize>().sub(1).write(offset) };
-    start
-}
-
-/// The base (the allocator's pointer) of a large allocation whose aligned start is `start`.
-///
-/// # Safety
-/// `start` must come from [`large_start`] and the allocation must be live.
-unsafe fn large_base(start: NonNull<u8>) -> NonNull<u8> {
-    // SAFETY: `large_start` wrote the offset into the `usize` before `start`.
-    let offset = unsafe { start.cast::<usize>().sub(1).read() };
-    // SAFETY: `start - offset` is the allocation's base, inside the same allocation.
-    unsafe { start.sub(offset) }
-}
-
 // SAFETY: every non-empty pointer comes from `std::alloc`: below `LARGE_ALLOCATION` bytes
-// with a `Layout` of `ALIGNMENT`, from `LARGE_ALLOCATION` bytes up with `large_layout`
-// (of the size's class from `RETAINED_MIN` up), aligned by `large_start` inside the
-// allocation. Which of the three an allocation is follows from its size, which every
-// caller passes back. A block in the retention cache is owned by the cache only, so it is
-// handed out to one allocation at a time. Empty allocations use an aligned dangling
-// pointer that is never freed.
+// with a `Layout` of `ALIGNMENT`, from `LARGE_ALLOCATION` bytes up with `large_layout`,
+// aligned by `large_start` inside the allocation; from `RETAINED_MIN` bytes up it is a
+// block of `pool::block` (mapped by the pool on Linux, page-aligned) of the size's class,
+// or of the length recorded in the cache for a longer block. Which of these an allocation
+// is follows from its size, which every caller passes back. A block in the retention
+// cache is owned by the cache only, so it is handed out to one allocation at a time.
+// Empty allocations use an aligned dangling pointer that is never freed.
 unsafe impl MemoryPool for SystemMemoryPool {
     fn allocate_zeroed(&self, size: usize) -> Result<NonNull<u8>, BufferError> {
         self.allocate_with(size, true)
@@ -302,38 +359,12 @@ unsafe impl MemoryPool for SystemMemoryPool {
             return Ok(Self::dangling());
         }
         let (old_kind, new_kind) = (Kind::of(old_size), Kind::of(new_size));
-        let new_class = match new_kind {
-            Kind::Retained => {
-                Some(class_size(new_size).ok_or(BufferError::AllocationTooLarge {
-                    requested: new_size,
-                })?)
-            }
-            _ => None,
-        };
-        let cached = match new_class {
-            Some(class) if old_kind == Kind::Retained && class_size(old_size) == Some(class) => {
-                // The same block fits both sizes.
-                Some(ptr)
-            }
-            Some(class) => self.retained.take(class).inspect(|&start| {
-                // SAFETY: `start` is a cached block of `class >= new_size` bytes, now
-                // owned here, distinct from the caller's live block at `ptr`, which holds
-                // at least `old_size` bytes.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(
-                        ptr.as_ptr(),
-                        start.as_ptr(),
-                        old_size.min(new_size),
-                    )
-                };
-                // SAFETY: the caller's contract; the bytes were copied out above.
-                unsafe { self.release(ptr, old_size) };
-            }),
-            None => None,
-        };
-        let new_ptr = match (cached, old_kind, new_kind) {
-            (Some(p), _, _) => p,
-            (None, Kind::Small, Kind::Small) => {
+        if new_kind == Kind::Retained {
+            // SAFETY: forwarded from the caller's contract.
+            return unsafe { self.reallocate_to_block(ptr, old_size, new_size) };
+        }
+        let new_ptr = match (old_kind, new_kind) {
+            (Kind::Small, Kind::Small) => {
                 let new_layout = Self::layout(new_size)?;
                 let old_layout = Self::layout(old_size)?;
                 // SAFETY: the caller guarantees `ptr` was allocated here with
@@ -343,60 +374,17 @@ unsafe impl MemoryPool for SystemMemoryPool {
                     requested: new_size,
                 })?
             }
-            // No cached block: grow or shrink the block itself, which the system
-            // allocator does for mapped blocks by remapping pages, without a copy.
-            (None, Kind::Large | Kind::Retained, Kind::Large | Kind::Retained) => {
-                let new_layout = large_layout(real_size(new_size)?)?;
-                let old_layout = large_layout(real_size(old_size)?)?;
-                // SAFETY: `ptr` is the aligned start of a live large allocation of this
-                // pool (the caller's contract and `old_size >= LARGE_ALLOCATION`).
-                let old_base = unsafe { large_base(ptr) };
-                let old_offset = ptr.as_ptr().addr() - old_base.as_ptr().addr();
-                // SAFETY: `old_base` was allocated with `old_layout`; the new size is
-                // non-zero and forms a valid layout.
-                let p = unsafe {
-                    std::alloc::realloc(old_base.as_ptr(), old_layout, new_layout.size())
-                };
-                let base = NonNull::new(p).ok_or(BufferError::OutOfMemory {
-                    requested: new_size,
-                })?;
-                let offset = large_offset(base.as_ptr());
-                if offset != old_offset {
-                    // The allocator moved the block to a different alignment: move the
-                    // kept bytes to the new aligned start. Both ranges lie inside the
-                    // new allocation, as both offsets are at most `ALIGNMENT`.
-                    // SAFETY: see above; `copy` allows the ranges to overlap.
-                    unsafe {
-                        std::ptr::copy(
-                            base.as_ptr().add(old_offset),
-                            base.as_ptr().add(offset),
-                            old_size.min(new_size),
-                        )
-                    };
-                }
-                // SAFETY: `base` is a live allocation of `large_layout(new_size)`; the
-                // offset is written after the bytes have moved.
-                unsafe { large_start(base) }
-            }
-            _ => {
-                // Between a heap block and a large one: a new allocation, one copy.
-                let p = self.allocate(new_size)?;
-                // SAFETY: two live, distinct allocations; `min(old, new)` bytes fit both.
-                unsafe {
-                    std::ptr::copy_nonoverlapping(ptr.as_ptr(), p.as_ptr(), old_size.min(new_size))
-                };
-                // SAFETY: forwarded from the caller's contract; `allocate_zeroed` above
-                // counted `new_size`, `free` uncounts `old_size`.
-                unsafe { self.free(ptr, old_size) };
-                return Ok(p);
-            }
+            // Grow or shrink the block itself, which the system allocator does for mapped
+            // blocks by remapping pages, without a copy.
+            // SAFETY: `ptr` is the aligned start of a live large allocation of
+            // `old_size` bytes (the caller's contract and `old_size >= LARGE_ALLOCATION`).
+            (Kind::Large, Kind::Large) => unsafe {
+                realloc_large(ptr, old_size, new_size, old_size.min(new_size))?
+            },
+            // SAFETY: forwarded from the caller's contract.
+            _ => return unsafe { self.move_to_new(ptr, old_size, new_size) },
         };
-        if new_size > old_size {
-            self.record_alloc(new_size - old_size);
-        } else {
-            self.allocated
-                .fetch_sub(old_size - new_size, Ordering::Relaxed);
-        }
+        self.record_resize(old_size, new_size);
         Ok(new_ptr)
     }
 
@@ -427,9 +415,9 @@ unsafe impl MemoryPool for SystemMemoryPool {
     }
 
     fn release_unused(&self) {
-        for (start, class) in self.retained.take_all() {
-            // SAFETY: the cache held `start` as a freed block of class `class`.
-            unsafe { free_block(start, class) };
+        for (start, len) in self.retained.take_all() {
+            // SAFETY: the cache held `start` as a freed block of `len` bytes.
+            unsafe { block::unmap(start, len) };
         }
     }
 }
@@ -437,16 +425,6 @@ unsafe impl MemoryPool for SystemMemoryPool {
 impl Drop for SystemMemoryPool {
     fn drop(&mut self) {
         self.release_unused();
-    }
-}
-
-/// The bytes a large allocation of `size` bytes really has (before `large_layout`'s
-/// room for alignment): the class size from [`RETAINED_MIN`] up, `size` below.
-fn real_size(size: usize) -> Result<usize, BufferError> {
-    if size >= RETAINED_MIN {
-        class_size(size).ok_or(BufferError::AllocationTooLarge { requested: size })
-    } else {
-        Ok(size)
     }
 }
 
