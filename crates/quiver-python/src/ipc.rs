@@ -203,7 +203,13 @@ fn read_options(value_range_checks: bool) -> IpcReadOptions {
     IpcReadOptions::default().with_value_range_checks(value_range_checks)
 }
 
-/// `quiver.ipc.open_file(source, *, value_range_checks=True)`.
+/// `quiver.ipc.open_file(source, *, value_range_checks=True)`: opens an Arrow IPC file
+/// (random access) and reads its footer. `source` is a path, an object with the buffer
+/// protocol (read zero-copy) or `quiver.memory_map(path)` (zero-copy). Batches are
+/// fully validated when read; `value_range_checks=False` accepts decimals wider than
+/// their precision and date64 values that are not whole days. Raises ArrowInvalid for
+/// a malformed file, FileNotFoundError for a missing path, ArrowTypeError for another
+/// kind of source.
 #[pyfunction]
 #[pyo3(signature = (source, *, value_range_checks = true))]
 pub(crate) fn open_file(
@@ -222,7 +228,9 @@ pub(crate) fn open_file(
     })
 }
 
-/// `quiver.ipc.open_stream(source, *, value_range_checks=True)`.
+/// `quiver.ipc.open_stream(source, *, value_range_checks=True)`: opens an Arrow IPC
+/// stream and reads its schema; iterate the reader for the batches. `source` and the
+/// options are as for `open_file`.
 #[pyfunction]
 #[pyo3(signature = (source, *, value_range_checks = true))]
 pub(crate) fn open_stream(
@@ -424,7 +432,10 @@ fn new_writer(
     })
 }
 
-/// `quiver.ipc.new_file(sink, schema, compression=None)`.
+/// `quiver.ipc.new_file(sink, schema, compression=None)`: a writer of the Arrow IPC
+/// file format. `sink` is a path or a `quiver.BufferOutputStream`; `schema` anything
+/// with `__arrow_c_schema__`; `compression` None, "lz4" or "zstd". Use it as a context
+/// manager or call `close()`, which writes the footer.
 #[pyfunction]
 #[pyo3(signature = (sink, schema, compression = None))]
 pub(crate) fn new_file(
@@ -436,7 +447,9 @@ pub(crate) fn new_file(
     new_writer(py, sink, schema, compression, true)
 }
 
-/// `quiver.ipc.new_stream(sink, schema, compression=None)`.
+/// `quiver.ipc.new_stream(sink, schema, compression=None)`: a writer of the Arrow IPC
+/// stream format; arguments as for `new_file`. `close()` writes the end-of-stream
+/// marker.
 #[pyfunction]
 #[pyo3(signature = (sink, schema, compression = None))]
 pub(crate) fn new_stream(

@@ -187,6 +187,26 @@ def test_pyarrow_data_round_trips_through_quiver_writers(name, fmt):
     RAN["written"] += 1
 
 
+@pytest.mark.parametrize("fmt", ["file", "stream"])
+def test_compression_is_applied_with_the_codec_asked_for(fmt):
+    table = pa.table({"zeros": pa.array(np.zeros(100_000, dtype=np.int64))})
+    new = quiver.ipc.new_file if fmt == "file" else quiver.ipc.new_stream
+    reopen = pa.ipc.open_file if fmt == "file" else pa.ipc.open_stream
+    written = {}
+    for compression in (None, "lz4", "zstd", "ZSTD"):
+        sink = quiver.BufferOutputStream()
+        with new(sink, table.schema, compression=compression) as writer:
+            writer.write(table)
+        written[compression] = bytes(sink.getvalue())
+        assert reopen(written[compression]).read_all().equals(table)
+    lz4_frame, zstd_frame = bytes([0x04, 0x22, 0x4D, 0x18]), bytes([0x28, 0xB5, 0x2F, 0xFD])
+    assert len(written[None]) > 800_000
+    assert len(written["lz4"]) < 10_000 and lz4_frame in written["lz4"]
+    assert len(written["zstd"]) < 10_000 and zstd_frame in written["zstd"]
+    assert written["ZSTD"] == written["zstd"]
+    assert lz4_frame not in written[None] and zstd_frame not in written[None]
+
+
 @pytest.mark.parametrize("name", sorted(TYPES))
 def test_pyarrow_written_files_read_through_quiver(name):
     table = typed_table(name)
