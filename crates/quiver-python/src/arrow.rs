@@ -1,22 +1,19 @@
-//! Arrow arrays, record batches and tensors between Quiver and pyarrow.
+//! Arrow arrays, record batches and tensors between Quiver and Python.
 //!
-//! INTERIM: arrays and record batches cross by an Arrow IPC stream written on one side
-//! and read on the other (`pyarrow.ipc.open_stream` / `new_stream`). This pair of
-//! functions, [`arrow_to_python`] and [`python_to_arrow`], is the only place that does
-//! it; both are to be replaced by the Arrow C data interface (`quiver-ffi`) once it is
-//! merged, which also brings quiver's own array objects for when pyarrow is missing.
-//! The column data is not copied on the way to pyarrow (pyarrow reads the stream
-//! zero-copy from a `quiver.Buffer`), but is copied once into the stream on the way
-//! back.
+//! Arrays and record batches cross through the Arrow C data interface (`quiver-ffi`),
+//! zero-copy both ways: a decoded value becomes a `quiver.Array` / `quiver.RecordBatch`,
+//! handed to `pyarrow.array` / `pyarrow.record_batch` through the PyCapsule interface
+//! when pyarrow is installed, and returned as the quiver object otherwise; a pyarrow
+//! array or batch is imported through its `__arrow_c_array__`.
 
 use pyo3::prelude::*;
-use quiver_array::RecordBatch;
-use quiver_ipc::{Decoded, IpcReadOptions, StreamDecoder, StreamWriter, Tensor};
+use quiver_ipc::Tensor;
 use quiver_legacy::{DType, Value};
 
-use crate::buffer::{Buffer, input_buffer};
+use crate::capsule::{import_array, import_batch};
 use crate::decode::ndarray;
-use crate::errors::{Class, error, ipc};
+use crate::errors::{Class, error};
+use crate::objects::{Array, RecordBatch};
 
 /// pyarrow, needed to return `what`; ArrowNotImplementedError when it is missing.
 fn pyarrow<'py>(py: Python<'py>, what: &str) -> PyResult<Bound<'py, PyModule>> {
@@ -33,20 +30,18 @@ fn pyarrow<'py>(py: Python<'py>, what: &str) -> PyResult<Bound<'py, PyModule>> {
 }
 
 /// A decoded [`Value::Array`] or [`Value::RecordBatch`] as a `pyarrow.Array` or
-/// `pyarrow.RecordBatch` (INTERIM: through an IPC stream, see the module docs).
+/// `pyarrow.RecordBatch` (zero-copy, through the C data interface), or as a
+/// `quiver.Array` / `quiver.RecordBatch` when pyarrow cannot be imported.
 pub(crate) fn arrow_to_python<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    let (batch, is_array) = match v {
-        Value::Array(a) => {
-            let batch = RecordBatch::try_from_columns(vec![a.clone()], &[""]).map_err(|e| {
-                error(
-                    py,
-                    Class::Invalid,
-                    format!("cannot wrap a decoded array: {e}"),
-                )
-            })?;
-            (batch, true)
-        }
-        Value::RecordBatch(b) => (b.clone(), false),
+    let (object, constructor) = match v {
+        Value::Array(a) => (
+            Bound::new(py, Array { inner: a.clone() })?.into_any(),
+            "array",
+        ),
+        Value::RecordBatch(b) => (
+            Bound::new(py, RecordBatch { inner: b.clone() })?.into_any(),
+            "record_batch",
+        ),
         other => {
             return Err(error(
                 py,
@@ -58,81 +53,20 @@ pub(crate) fn arrow_to_python<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound
             ));
         }
     };
-    let pa = pyarrow(
-        py,
-        if is_array {
-            "a pyarrow.Array"
-        } else {
-            "a pyarrow.RecordBatch"
-        },
-    )?;
-    let what = "handing an Arrow payload to pyarrow";
-    let mut writer =
-        StreamWriter::try_new(Vec::new(), batch.schema()).map_err(|e| ipc(py, what, e))?;
-    writer.write(&batch).map_err(|e| ipc(py, what, e))?;
-    let stream = writer.close().map_err(|e| ipc(py, what, e))?;
-    let stream = Bound::new(py, Buffer::new(quiver_buffer::Buffer::from_vec(stream)))?;
-    let source = pa.call_method1("py_buffer", (stream,))?;
-    let reader = pa.getattr("ipc")?.call_method1("open_stream", (source,))?;
-    let out = reader.call_method0("read_next_batch")?;
-    if is_array {
-        out.call_method1("column", (0,))
-    } else {
-        Ok(out)
+    match py.import("pyarrow") {
+        Ok(pa) => pa.call_method1(constructor, (object,)),
+        Err(_) => Ok(object),
     }
 }
 
-/// A `pyarrow.Array` (`is_array`) or `pyarrow.RecordBatch` as a [`Value`] (INTERIM:
-/// through an IPC stream, see the module docs).
-pub(crate) fn python_to_arrow(
-    pa: &Bound<'_, PyModule>,
-    obj: &Bound<'_, PyAny>,
-    is_array: bool,
-) -> PyResult<Value> {
-    let py = obj.py();
-    let batch = if is_array {
-        pa.getattr("RecordBatch")?
-            .call_method1("from_arrays", (vec![obj.clone()], vec![""]))?
-    } else {
-        obj.clone()
-    };
-    let sink = pa.call_method0("BufferOutputStream")?;
-    let writer = pa
-        .getattr("ipc")?
-        .call_method1("new_stream", (&sink, batch.getattr("schema")?))?;
-    writer.call_method1("write_batch", (&batch,))?;
-    writer.call_method0("close")?;
-    let stream = input_buffer(&sink.call_method0("getvalue")?)?;
-    let batch = read_one_batch(py, &stream)?;
+/// A `pyarrow.Array` (`is_array`) or `pyarrow.RecordBatch` as a [`Value`], imported
+/// zero-copy through its `__arrow_c_array__` and fully validated.
+pub(crate) fn python_to_arrow(obj: &Bound<'_, PyAny>, is_array: bool) -> PyResult<Value> {
     if is_array {
-        match batch.columns() {
-            [column] => Ok(Value::Array(column.clone())),
-            _ => Err(error(
-                py,
-                Class::Exception,
-                "internal: a one-column batch lost its column",
-            )),
-        }
+        Ok(Value::Array(import_array(obj)?))
     } else {
-        Ok(Value::RecordBatch(batch))
+        Ok(Value::RecordBatch(import_batch(obj)?))
     }
-}
-
-/// The single record batch of an IPC stream that pyarrow wrote.
-fn read_one_batch(py: Python<'_>, stream: &quiver_buffer::Buffer) -> PyResult<RecordBatch> {
-    let what = "reading an Arrow payload from pyarrow";
-    let mut decoder = StreamDecoder::new(IpcReadOptions::default());
-    let mut input = stream.clone();
-    let mut found = None;
-    while let Some(event) = decoder.decode(&mut input).map_err(|e| ipc(py, what, e))? {
-        match event {
-            Decoded::RecordBatch(b) => found = Some(b),
-            Decoded::EndOfStream => break,
-            _ => {}
-        }
-    }
-    decoder.finish().map_err(|e| ipc(py, what, e))?;
-    found.ok_or_else(|| error(py, Class::Exception, format!("internal: {what}: no batch")))
 }
 
 /// A decoded tensor as a `pyarrow.Tensor` over the input memory (no copy).

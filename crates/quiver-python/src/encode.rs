@@ -97,6 +97,12 @@ impl<'py> Encoder<'py> {
         if let Ok(b) = obj.cast::<Buffer>() {
             return Ok(Value::Buffer(b.get().inner.clone()));
         }
+        if let Ok(a) = obj.cast::<crate::objects::Array>() {
+            return Ok(Value::Array(a.get().inner.clone()));
+        }
+        if let Ok(b) = obj.cast::<crate::objects::RecordBatch>() {
+            return Ok(Value::RecordBatch(b.get().inner.clone()));
+        }
         if let Some(np) = &self.numpy
             && let Some(v) = numpy_value(np, obj)?
         {
@@ -261,10 +267,10 @@ fn pyarrow_value(pa: &Bound<'_, PyModule>, obj: &Bound<'_, PyAny>) -> PyResult<O
         return Ok(Some(Value::Tensor(tensor)));
     }
     if is("Array")? {
-        return python_to_arrow(pa, obj, true).map(Some);
+        return python_to_arrow(obj, true).map(Some);
     }
     if is("RecordBatch")? {
-        return python_to_arrow(pa, obj, false).map(Some);
+        return python_to_arrow(obj, false).map(Some);
     }
     Ok(None)
 }
