@@ -137,8 +137,7 @@ def tour():
         print("unregistered:", str(e).splitlines()[0])
     context = quiver.SerializationContext()
     context.register_type(MyData, 'MyData', pickle=True)
-    restored_val = quiver.deserialize(quiver.serialize(val, context=context).to_buffer(),
-                                      context=context)
+    restored_val = context.deserialize(context.serialize(val).to_buffer())
     print("pickled and back:", type(restored_val).__name__, restored_val.name)
 
     heading("16. a registered custom type")
@@ -153,8 +152,8 @@ def tour():
     context.register_type(MyData, 'MyData',
                           custom_serializer=_serialize_MyData,
                           custom_deserializer=_deserialize_MyData)
-    buf = quiver.serialize(val, context=context).to_buffer()
-    restored_val = quiver.deserialize(buf, context=context)
+    buf = context.serialize(val).to_buffer()
+    restored_val = context.deserialize(buf)
     print("restored:", type(restored_val).__name__, restored_val.name, restored_val.data)
 
     heading("17. components, without copying the arrays")

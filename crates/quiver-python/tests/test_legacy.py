@@ -3,7 +3,9 @@ custom types, the pickle rule, zero-copy arrays and errors."""
 
 import collections
 import fractions
+import io
 import json
+import pickle
 
 import numpy as np
 import pyarrow
@@ -189,6 +191,30 @@ def test_a_type_registered_with_a_serializer_uses_it():
         "the blob holds an object written by a custom serializer of custom type id 'P', "
         "which is not registered in this SerializationContext: register the class with "
         "register_type(cls, 'P', ...) and pass that context")
+
+
+def test_context_methods_serialize_and_deserialize_with_the_context():
+    ctx = quiver.SerializationContext()
+    ctx.register_type(Point, "P", custom_serializer=lambda p: [p.x, p.y],
+                      custom_deserializer=lambda d: Point(*d))
+    blob = ctx.serialize(Point(5, 6)).to_buffer()
+    assert blob.to_pybytes() == quiver.serialize(Point(5, 6), ctx).to_buffer().to_pybytes()
+    back = ctx.deserialize(blob)
+    assert type(back) is Point and (back.x, back.y) == (5, 6)
+    sink = io.BytesIO()
+    ctx.serialize_to(Point(5, 6), sink)
+    assert sink.getvalue() == blob.to_pybytes()
+    # a clone keeps the registrations, and later ones stay apart
+    other = ctx.clone()
+    other.register_type(Point, "Q")
+    assert type(ctx.deserialize(blob)) is Point
+    with pytest.raises(quiver.ArrowSerializationError):
+        other.deserialize(blob)
+    # allow_pickle is passed through
+    pickled = quiver.Pickled("T", pickle.dumps(Point(7, 8)))
+    assert ctx.deserialize(ctx.serialize(pickled).to_buffer()) == pickled
+    opened = ctx.deserialize(ctx.serialize(pickled).to_buffer(), allow_pickle=True)
+    assert type(opened) is Point and (opened.x, opened.y) == (7, 8)
 
 
 def test_unregistered_types_are_refused_with_what_to_do():

@@ -142,6 +142,34 @@ class SerializationContext:
         self._add(_Registration(type_, type_id, bool(pickle), bool(pickle),
                                 custom_serializer, custom_deserializer))
 
+    def serialize(self, obj):
+        """``obj`` written with this context (``serialize(obj, context=self)``).
+
+        >>> ctx = SerializationContext()
+        >>> ctx.deserialize(ctx.serialize({"a": [1, 2.5]}).to_buffer())
+        {'a': [1, 2.5]}
+        """
+        return serialize(obj, context=self)
+
+    def serialize_to(self, value, sink):
+        """Writes ``value``'s blob to ``sink``, anything with a ``write`` method
+        (a file opened for binary writing, ``io.BytesIO``)."""
+        sink.write(self.serialize(value).to_buffer())
+
+    def deserialize(self, what, allow_pickle=False):
+        """The value of the blob ``what``, read with this context
+        (``deserialize(what, context=self, allow_pickle=...)``; see
+        :func:`deserialize` for the pickle rule)."""
+        return deserialize(what, context=self, allow_pickle=allow_pickle)
+
+    def clone(self):
+        """A new context with the same registrations; registering on either afterwards
+        does not change the other."""
+        other = SerializationContext()
+        other._by_class = dict(self._by_class)
+        other._by_id = dict(self._by_id)
+        return other
+
     def _add(self, registration):
         old = self._by_id.get(registration.type_id)
         if old is not None:
