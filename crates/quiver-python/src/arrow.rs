@@ -4,30 +4,17 @@
 //! zero-copy both ways: a decoded value becomes a `quiver.Array` / `quiver.RecordBatch`,
 //! handed to `pyarrow.array` / `pyarrow.record_batch` through the PyCapsule interface
 //! when pyarrow is installed, and returned as the quiver object otherwise; a pyarrow
-//! array or batch is imported through its `__arrow_c_array__`.
+//! array or batch is imported through its `__arrow_c_array__`. A tensor becomes a
+//! `quiver.Tensor`, or a `pyarrow.Tensor` over the same memory when pyarrow is
+//! installed.
 
 use pyo3::prelude::*;
 use quiver_ipc::Tensor;
-use quiver_legacy::{DType, Value};
+use quiver_legacy::Value;
 
 use crate::capsule::{import_array, import_batch};
-use crate::decode::ndarray;
 use crate::errors::{Class, error};
 use crate::objects::{Array, RecordBatch};
-
-/// pyarrow, needed to return `what`; ArrowNotImplementedError when it is missing.
-fn pyarrow<'py>(py: Python<'py>, what: &str) -> PyResult<Bound<'py, PyModule>> {
-    py.import("pyarrow").map_err(|e| {
-        error(
-            py,
-            Class::NotImplemented,
-            format!(
-                "this blob holds {what}, which quiver returns as a pyarrow object, but \
-                 pyarrow cannot be imported ({e}); install it with `pip install pyarrow`"
-            ),
-        )
-    })
-}
 
 /// A decoded [`Value::Array`] or [`Value::RecordBatch`] as a `pyarrow.Array` or
 /// `pyarrow.RecordBatch` (zero-copy, through the C data interface), or as a
@@ -69,19 +56,14 @@ pub(crate) fn python_to_arrow(obj: &Bound<'_, PyAny>, is_array: bool) -> PyResul
     }
 }
 
-/// A decoded tensor as a `pyarrow.Tensor` over the input memory (no copy).
+/// A decoded tensor as a `pyarrow.Tensor` over the input memory (no copy), or as a
+/// `quiver.Tensor` when pyarrow cannot be imported.
 pub(crate) fn tensor_to_python<'py>(py: Python<'py>, t: &Tensor) -> PyResult<Bound<'py, PyAny>> {
-    let dtype = DType::from_tensor_type(t.data_type()).ok_or_else(|| {
-        error(
-            py,
-            Class::NotImplemented,
-            format!(
-                "a tensor of {:?} elements has no numpy dtype",
-                t.data_type()
-            ),
-        )
-    })?;
-    let pa = pyarrow(py, "a pyarrow.Tensor")?;
-    let array = ndarray(py, dtype.numpy_str(), t.shape(), t.strides(), t.data())?;
-    pa.getattr("Tensor")?.call_method1("from_numpy", (array,))
+    let tensor = Bound::new(py, crate::tensor::Tensor { inner: t.clone() })?;
+    match py.import("pyarrow") {
+        Ok(pa) => pa
+            .getattr("Tensor")?
+            .call_method1("from_numpy", (tensor.get().to_numpy(py)?,)),
+        Err(_) => Ok(tensor.into_any()),
+    }
 }

@@ -103,6 +103,9 @@ impl<'py> Encoder<'py> {
         if let Ok(b) = obj.cast::<crate::objects::RecordBatch>() {
             return Ok(Value::RecordBatch(b.get().inner.clone()));
         }
+        if let Ok(t) = obj.cast::<crate::tensor::Tensor>() {
+            return Ok(Value::Tensor(t.get().inner.clone()));
+        }
         if let Some(np) = &self.numpy
             && let Some(v) = numpy_value(np, obj)?
         {

@@ -5,7 +5,7 @@
 //! serialization context; this extension holds the work: legacy blobs to and from
 //! Python values (modules `decode` and `encode`), the zero-copy `quiver.Buffer` type,
 //! the memory figures, the Arrow PyCapsule interface (`capsule`), Quiver's schema,
-//! batch, table and array objects (`objects`), sources and sinks (`io`) and the IPC
+//! batch, table and array objects (`objects`), `quiver.Tensor` (`tensor`), sources and sinks (`io`) and the IPC
 //! readers and writers of `quiver.ipc` (`ipc`). Errors become the exception classes of `quiver.exceptions`
 //! (module `errors`); no panic crosses into Python (`errors::guard`).
 //!
@@ -22,6 +22,7 @@ mod io;
 mod ipc;
 mod objects;
 mod serialized;
+mod tensor;
 
 use pyo3::prelude::*;
 
@@ -46,6 +47,7 @@ fn _quiver(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<objects::RecordBatch>()?;
     m.add_class::<objects::Table>()?;
     m.add_class::<objects::Array>()?;
+    m.add_class::<tensor::Tensor>()?;
     m.add_function(wrap_pyfunction!(objects::schema, m)?)?;
     m.add_function(wrap_pyfunction!(objects::record_batch, m)?)?;
     m.add_function(wrap_pyfunction!(objects::table, m)?)?;

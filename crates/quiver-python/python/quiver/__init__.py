@@ -11,7 +11,9 @@ and :func:`array` import from any object that exports it.
 It also has legacy serialization with pyarrow 10's names (:func:`serialize`,
 :func:`deserialize`, :func:`deserialize_components`, :class:`SerializationContext`,
 :func:`default_serialization_context`), which opens ``pa.serialize`` blobs on a
-current Python without pyarrow 10.
+current Python without pyarrow 10. Arrow arrays, record batches and tensors in a blob
+come back as pyarrow objects when pyarrow is installed, and as :class:`Array`,
+:class:`RecordBatch` and :class:`Tensor` (``to_numpy()``, zero-copy) otherwise.
 
 **Pickle is arbitrary code execution.** Pickled payloads in a blob are unpickled only
 for types you registered with ``pickle=True``, or with ``allow_pickle=True``; otherwise
@@ -30,6 +32,7 @@ from ._quiver import (
     Schema,
     SerializedObject,
     Table,
+    Tensor,
     array,
     memory_map,
     py_buffer,
@@ -63,6 +66,7 @@ __all__ = [
     "RecordBatch",
     "Schema",
     "Table",
+    "Tensor",
     "array",
     "ipc",
     "memory_map",

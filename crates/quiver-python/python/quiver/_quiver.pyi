@@ -100,6 +100,35 @@ class Array:
     def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]: ...
     def to_pyarrow(self) -> Any: ...
 
+class Tensor:
+    """A dense n-dimensional array of numbers (``pyarrow.Tensor``'s counterpart), as
+    :func:`quiver.deserialize` returns it when pyarrow is not installed; a decoded
+    tensor is a zero-copy view of the input."""
+
+    @property
+    def type(self) -> str:
+        """The element type as pyarrow names it: ``"double"``, ``"float"``, ``"int64"``..."""
+    @property
+    def shape(self) -> tuple[int, ...]: ...
+    @property
+    def strides(self) -> tuple[int, ...]:
+        """Byte strides, one per dimension."""
+    @property
+    def dim_names(self) -> list[str]:
+        """``[]`` when no dimension is named, else one name per dimension (``""`` unnamed)."""
+    @property
+    def size(self) -> int: ...
+    @property
+    def ndim(self) -> int: ...
+    @property
+    def is_contiguous(self) -> bool: ...
+    @property
+    def is_mutable(self) -> bool: ...
+    def to_numpy(self) -> Any:
+        """A read-only numpy array over the tensor's memory (no copy)."""
+    def equals(self, other: Tensor) -> bool: ...
+    def __eq__(self, other: object) -> bool: ...
+
 class MemoryMappedFile:
     """A read-only memory map of a file, from :func:`memory_map`."""
 

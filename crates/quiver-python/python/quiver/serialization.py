@@ -295,7 +295,9 @@ def deserialize(buf, context=None, allow_pickle=False):
     ``buf`` is anything with the buffer protocol: ``bytes``, ``memoryview``, a numpy
     array, ``pyarrow.Buffer``, :class:`quiver.Buffer`. numpy arrays in the value are
     read-only views of ``buf`` (no copy); buffers come back as :class:`quiver.Buffer`;
-    Arrow arrays, record batches and tensors as pyarrow objects.
+    Arrow arrays, record batches and tensors as pyarrow objects when pyarrow is
+    installed, else as :class:`quiver.Array`, :class:`quiver.RecordBatch` and
+    :class:`quiver.Tensor` (zero-copy too).
 
     Pickled payloads are unpickled only for type ids registered with ``pickle=True`` in
     ``context``, or everywhere with ``allow_pickle=True``: **unpickling runs code
