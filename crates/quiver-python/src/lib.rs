@@ -5,9 +5,10 @@
 //! serialization context; this extension holds the work: legacy blobs to and from
 //! Python values (modules `decode` and `encode`), the zero-copy `quiver.Buffer` type,
 //! the memory figures, the Arrow PyCapsule interface (`capsule`), Quiver's schema,
-//! batch, table and array objects (`objects`), `quiver.Tensor` (`tensor`), sources and sinks (`io`) and the IPC
-//! readers and writers of `quiver.ipc` (`ipc`). Errors become the exception classes of `quiver.exceptions`
-//! (module `errors`); no panic crosses into Python (`errors::guard`).
+//! batch, table and array objects (`objects`), `quiver.Tensor` (`tensor`), sources and
+//! sinks (`io`) and the IPC readers and writers of `quiver.ipc` (`ipc`). Errors become
+//! the exception classes of `quiver.exceptions` (module `errors`); no panic crosses
+//! into Python (`errors::guard`).
 //!
 //! Built with maturin (`pip install ./crates/quiver-python`); see the crate's
 //! README.md. It has no Rust tests: `tests/` holds the pytest suite.
