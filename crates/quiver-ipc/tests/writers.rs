@@ -448,5 +448,27 @@ fn a_batch_of_another_schema_names_the_first_differing_field() {
         err.to_string(),
         "the batch does not match the writer's schema: field 1 is `s: int64` but `s: string` was expected"
     );
+    let good = batch();
+    w.write(&good).unwrap();
+    // A batch sharing the last good batch's schema `Arc` skips the comparison; any other
+    // schema is still compared, after a match as before one.
+    let head = good.slice(0, 1).unwrap();
+    w.write(&head).unwrap();
+    assert!(Arc::ptr_eq(head.schema(), good.schema()));
+    let err = w.write(&other).unwrap_err();
+    assert!(
+        err.to_string()
+            .ends_with("field 1 is `s: int64` but `s: string` was expected"),
+        "{err}"
+    );
     w.write(&batch()).unwrap();
+    let bytes = w.close().unwrap();
+    let back: Vec<RecordBatch> = StreamReader::try_new(BufferReader::new(Buffer::from_vec(bytes)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        back.iter().map(RecordBatch::num_rows).collect::<Vec<_>>(),
+        [batch().num_rows(), 1, batch().num_rows()]
+    );
 }

@@ -207,6 +207,13 @@ pub struct MessageEncoder {
     encoder: Encoder,
     schema: SchemaRef,
     dict_ids: Vec<Option<i64>>,
+    /// Whether any field (at any depth) is dictionary-encoded; without one there is no
+    /// dictionary to track.
+    has_dictionaries: bool,
+    /// The schema of the last batch written, known equal to `schema`: a batch with this
+    /// very `Arc` needs no field-by-field comparison (schemas are immutable behind their
+    /// `Arc`, and holding it keeps the pointer from being reused).
+    matched_schema: Option<SchemaRef>,
     tracker: DictionaryTracker,
     allow_replacement: bool,
 }
@@ -231,10 +238,13 @@ impl MessageEncoder {
     ) -> Result<Self> {
         let emit_deltas = options.emit_dictionary_deltas();
         schema.fields().iter().try_for_each(ensure_writable)?;
+        let dict_ids = schema.dictionary_ids();
         Ok(Self {
             encoder: Encoder::new(options)?,
             schema: Arc::new(schema.clone()),
-            dict_ids: schema.dictionary_ids(),
+            has_dictionaries: dict_ids.iter().any(Option::is_some),
+            matched_schema: None,
+            dict_ids,
             tracker: DictionaryTracker::new(emit_deltas),
             allow_replacement,
         })
@@ -292,8 +302,11 @@ impl MessageEncoder {
     /// Refuses a batch that does not match the schema, or whose unchecked arrays fail
     /// their checks. Nothing is encoded and the dictionary state is untouched.
     pub fn check_batch(&self, batch: &RecordBatch) -> Result<()> {
-        if let Some(diff) = batch.schema().first_difference(&self.schema) {
-            return Err(IpcError::SchemaMismatch { difference: diff });
+        let known = |s: &SchemaRef| Arc::ptr_eq(s, batch.schema());
+        if !known(&self.schema) && !self.matched_schema.as_ref().is_some_and(known) {
+            if let Some(diff) = batch.schema().first_difference(&self.schema) {
+                return Err(IpcError::SchemaMismatch { difference: diff });
+            }
         }
         // Arrays are checked when they are built; only those built through the `unsafe`
         // unchecked paths are checked here, so a writer never emits a file no reader
@@ -315,10 +328,20 @@ impl MessageEncoder {
         batch: &RecordBatch,
         mut emit: impl FnMut(EncodedMessageRef<'_>) -> Result<()>,
     ) -> Result<()> {
-        for action in self
-            .tracker
-            .collect(batch, &self.dict_ids, self.allow_replacement)?
+        if !self
+            .matched_schema
+            .as_ref()
+            .is_some_and(|s| Arc::ptr_eq(s, batch.schema()))
         {
+            self.matched_schema = Some(batch.schema().clone());
+        }
+        let dictionaries = if self.has_dictionaries {
+            self.tracker
+                .collect(batch, &self.dict_ids, self.allow_replacement)?
+        } else {
+            Vec::new()
+        };
+        for action in dictionaries {
             let DictionaryMessage {
                 id,
                 values,
