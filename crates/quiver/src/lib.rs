@@ -255,6 +255,10 @@ pub enum Error {
     /// Reading or writing a legacy `pyarrow.serialize` blob failed.
     #[error(transparent)]
     Legacy(#[from] quiver_legacy::LegacyError),
+    /// Exporting to or importing from the Arrow C data interface failed.
+    #[cfg(feature = "ffi")]
+    #[error(transparent)]
+    Ffi(#[from] quiver_ffi::FfiError),
 }
 
 impl Error {
@@ -279,7 +283,21 @@ impl Error {
             Error::Buffer(e) => ErrorKind::from(e),
             Error::Io(_) => ErrorKind::Io,
             Error::Legacy(e) => legacy_kind(e),
+            #[cfg(feature = "ffi")]
+            Error::Ffi(e) => ffi_kind(e),
         }
+    }
+}
+
+#[cfg(feature = "ffi")]
+fn ffi_kind(e: &quiver_ffi::FfiError) -> ErrorKind {
+    use quiver_ffi::FfiError as F;
+    match e {
+        F::Invalid { source, .. } => ErrorKind::from(source),
+        F::Released { .. } => ErrorKind::Usage,
+        F::Export { .. } => ErrorKind::Unsupported,
+        F::Stream { .. } => ErrorKind::Io,
+        _ => ErrorKind::MalformedData,
     }
 }
 
