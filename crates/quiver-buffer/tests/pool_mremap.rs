@@ -2,29 +2,12 @@
 //! (by `mremap` on Linux), a growing allocation moving into a longer cached block and
 //! keeping its room, and the block larger than the limit that the cache keeps.
 
-use std::ptr::NonNull;
+mod common;
 
+use common::{fill, first_mismatch};
 use quiver_buffer::{ALIGNMENT, MemoryPool, SystemMemoryPool};
 
 const MIB: usize = 1 << 20;
-
-fn fill(ptr: NonNull<u8>, len: usize, seed: u8) {
-    // SAFETY: the test owns `len` bytes at `ptr`.
-    let bytes = unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr(), len) };
-    for (i, b) in bytes.iter_mut().enumerate() {
-        *b = (i % 251) as u8 ^ seed;
-    }
-}
-
-/// The index of the first byte that differs from what `fill(_, len, seed)` wrote.
-fn first_mismatch(ptr: NonNull<u8>, len: usize, seed: u8) -> Option<usize> {
-    // SAFETY: the test owns `len` initialised bytes at `ptr`.
-    let bytes = unsafe { std::slice::from_raw_parts(ptr.as_ptr(), len) };
-    bytes
-        .iter()
-        .enumerate()
-        .position(|(i, &b)| b != (i % 251) as u8 ^ seed)
-}
 
 #[test]
 fn doubling_growth_keeps_every_byte_and_counts_exactly() {

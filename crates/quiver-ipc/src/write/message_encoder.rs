@@ -303,10 +303,11 @@ impl MessageEncoder {
     /// their checks. Nothing is encoded and the dictionary state is untouched.
     pub fn check_batch(&self, batch: &RecordBatch) -> Result<()> {
         let known = |s: &SchemaRef| Arc::ptr_eq(s, batch.schema());
-        if !known(&self.schema) && !self.matched_schema.as_ref().is_some_and(known) {
-            if let Some(diff) = batch.schema().first_difference(&self.schema) {
-                return Err(IpcError::SchemaMismatch { difference: diff });
-            }
+        if !known(&self.schema)
+            && !self.matched_schema.as_ref().is_some_and(known)
+            && let Some(diff) = batch.schema().first_difference(&self.schema)
+        {
+            return Err(IpcError::SchemaMismatch { difference: diff });
         }
         // Arrays are checked when they are built; only those built through the `unsafe`
         // unchecked paths are checked here, so a writer never emits a file no reader
