@@ -4,8 +4,13 @@
 mod common;
 
 use common::hand::{count, hand, i32s};
+use std::ffi::CStr;
+use std::time::Duration;
+
 use quiver_array::{DataType, Field};
-use quiver_ffi::{ArrowArray, FfiError, export_data_type, import_array};
+use quiver_ffi::{
+    ArrowArray, ArrowSchema, FfiError, export_data_type, import_array, import_schema,
+};
 
 fn import(array: ArrowArray, data_type: &DataType) -> Result<quiver_array::Array, FfiError> {
     let schema = export_data_type(data_type).unwrap();
@@ -83,4 +88,60 @@ fn a_huge_n_buffers_on_a_view_array_is_an_error_not_a_capacity_panic() {
         other => panic!("expected a structure error, got {other:?}"),
     }
     assert_eq!(count(&releases), 1);
+}
+
+unsafe extern "C" fn release_node(schema: *mut ArrowSchema) {
+    // SAFETY: the test passes its own live structs; they own nothing.
+    unsafe { (*schema).release = None };
+}
+
+/// A schema node that owns nothing, pointing at `children`.
+fn node(format: &'static CStr, children: &mut Vec<*mut ArrowSchema>) -> ArrowSchema {
+    ArrowSchema {
+        format: format.as_ptr(),
+        n_children: children.len() as i64,
+        children: children.as_mut_ptr(),
+        release: Some(release_node),
+        ..ArrowSchema::empty()
+    }
+}
+
+#[test]
+fn a_schema_node_reached_twice_is_refused_not_walked_exponentially() {
+    // 60 levels, each pointing twice at the next: 61 structs in memory, but 2^60 fields
+    // if walked as a tree. Every pointer is valid, so only a check can stop the walk.
+    const LEVELS: usize = 60;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut leaf = Box::new(node(c"i", &mut Vec::new()));
+        let mut nodes = Vec::new();
+        let mut below: *mut ArrowSchema = &mut *leaf;
+        for _ in 0..LEVELS {
+            let mut children = Box::new(vec![below, below]);
+            let mut n = Box::new(node(c"+s", &mut children));
+            below = &mut *n;
+            nodes.push((n, children));
+        }
+        // SAFETY: every pointer is to a live struct above.
+        let got = unsafe { import_schema(&*below) };
+        tx.send(got.map(|_| ())).unwrap();
+        drop((nodes, leaf));
+    });
+    let got = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("importing a 61-struct schema did not finish in 20 s");
+    let first = format!("schema{}", ".child 0".repeat(LEVELS));
+    let again = format!("schema{}.child 1", ".child 0".repeat(LEVELS - 1));
+    match got.unwrap_err() {
+        FfiError::Schema { path, problem } => {
+            assert_eq!(path, again);
+            assert_eq!(
+                problem,
+                format!(
+                    "this ArrowSchema struct is also the node at {first}; each node of the tree must be a struct of its own"
+                )
+            );
+        }
+        other => panic!("expected a schema error, got {other:?}"),
+    }
 }
