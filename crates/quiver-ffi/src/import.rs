@@ -175,6 +175,14 @@ impl Importer<'_> {
         depth: usize,
     ) -> Result<Array> {
         let at = At { path, data_type };
+        // A child or dictionary the consumer moved out (or the producer released) no
+        // longer owns its buffers; reading it would read freed memory.
+        if c.is_released() {
+            return Err(FfiError::Released {
+                what: "ArrowArray",
+                path: path.to_string(),
+            });
+        }
         if depth > MAX_DEPTH {
             return Err(at.err(format!("nested deeper than {MAX_DEPTH} levels")));
         }
@@ -221,7 +229,9 @@ impl Importer<'_> {
             }
             index = 1;
         }
-        let mut buffers: Vec<Buffer> = Vec::with_capacity(spec.buffers.len().saturating_add(variadic));
+        // Not `variadic` more: that count comes from the producer's `n_buffers`, and an
+        // allocation must not be sized by it before any of those buffers was read.
+        let mut buffers: Vec<Buffer> = Vec::with_capacity(spec.buffers.len());
         let mut last_offset = 0usize;
         for spec in spec.buffers.iter() {
             let (size, what) = match *spec {

@@ -1,6 +1,7 @@
 //! Schemas through the C data interface: [`export_schema`], [`export_field`],
 //! [`export_data_type`] and their imports.
 
+use std::collections::HashMap;
 use std::ffi::{CStr, CString, c_char, c_void};
 
 use quiver_array::{DataType, Field, Metadata, Schema};
@@ -266,11 +267,18 @@ unsafe fn children<'a>(schema: &'a ArrowSchema, path: &str) -> Result<Vec<&'a Ar
         .collect()
 }
 
+/// The nodes an import has reached so far, by address, with their paths.
+type Seen = HashMap<*const ArrowSchema, String>;
+
 /// Imports one schema node as a field.
+///
+/// A struct reached a second time is an error: with every pointer valid, a producer could
+/// otherwise point each level's children at one shared struct and make a walk of a few
+/// dozen structs take 2^depth steps (or loop through a cycle up to the depth limit).
 ///
 /// # Safety
 /// `schema` and everything it points to follow the spec.
-pub(crate) unsafe fn field_at(schema: &ArrowSchema, path: &str, depth: usize) -> Result<Field> {
+unsafe fn field_at(schema: &ArrowSchema, path: &str, depth: usize, seen: &mut Seen) -> Result<Field> {
     if schema.is_released() {
         return Err(FfiError::Released {
             what: "ArrowSchema",
@@ -281,6 +289,14 @@ pub(crate) unsafe fn field_at(schema: &ArrowSchema, path: &str, depth: usize) ->
         return Err(schema_err(
             path,
             format!("nested deeper than {MAX_DEPTH} levels"),
+        ));
+    }
+    if let Some(first) = seen.insert(std::ptr::from_ref(schema), path.to_string()) {
+        return Err(schema_err(
+            path,
+            format!(
+                "this ArrowSchema struct is also the node at {first}; each node of the tree must be a struct of its own"
+            ),
         ));
     }
     // SAFETY: forwarded from this function's contract.
@@ -295,7 +311,7 @@ pub(crate) unsafe fn field_at(schema: &ArrowSchema, path: &str, depth: usize) ->
     let mut fields = Vec::with_capacity(kids.len());
     for (i, kid) in kids.iter().enumerate() {
         // SAFETY: as above.
-        fields.push(unsafe { field_at(kid, &format!("{path}.child {i}"), depth.saturating_add(1)) }?);
+        fields.push(unsafe { field_at(kid, &format!("{path}.child {i}"), depth.saturating_add(1), seen) }?);
     }
     let expect = |n: usize| {
         if fields.len() == n {
@@ -401,7 +417,7 @@ pub(crate) unsafe fn field_at(schema: &ArrowSchema, path: &str, depth: usize) ->
             ));
         }
         // SAFETY: forwarded from this function's contract.
-        let value = unsafe { field_at(dict, &format!("{path}.dictionary"), depth.saturating_add(1)) }?;
+        let value = unsafe { field_at(dict, &format!("{path}.dictionary"), depth.saturating_add(1), seen) }?;
         data_type = DataType::Dictionary {
             index: Box::new(data_type),
             value: Box::new(value.data_type().clone()),
@@ -424,7 +440,7 @@ pub(crate) unsafe fn field_at(schema: &ArrowSchema, path: &str, depth: usize) ->
 /// [`FfiError::Schema`] naming the node.
 pub unsafe fn import_field(schema: &ArrowSchema) -> Result<Field> {
     // SAFETY: forwarded from this function's contract.
-    unsafe { field_at(schema, "schema", 0) }
+    unsafe { field_at(schema, "schema", 0, &mut Seen::new()) }
 }
 
 /// Imports a type (the node's name, flags and metadata are dropped).
