@@ -3,7 +3,7 @@
 
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
-use quiver_legacy::{Components, SerializationContext, SparseTensorCounts};
+use quiver_legacy::{Components, SerializationContext, SparseTensorCounts, Value};
 
 use crate::buffer::{Buffer, input_buffer};
 use crate::decode::Decoder;
@@ -100,12 +100,7 @@ pub(crate) fn deserialize<'py>(
             .deserialize_value(&input)
             .map_err(|e| legacy(py, e))
     })?;
-    Decoder {
-        py,
-        context: context.clone(),
-        allow_pickle,
-    }
-    .value(&v)
+    decode(context, allow_pickle, &v)
 }
 
 /// The value of a blob given as components (pyarrow's dict layout).
@@ -122,12 +117,7 @@ pub(crate) fn deserialize_components<'py>(
             .deserialize_components(&c)
             .map_err(|e| legacy(py, e))
     })?;
-    Decoder {
-        py,
-        context: context.clone(),
-        allow_pickle,
-    }
-    .value(&v)
+    decode(context, allow_pickle, &v)
 }
 
 /// A components dict as [`Components`]; ArrowInvalid naming the key that is missing or
@@ -179,4 +169,18 @@ fn read_components(obj: &Bound<'_, PyAny>) -> PyResult<Components> {
         num_buffers: count("num_buffers")?,
         data,
     })
+}
+
+/// A decoded value as Python objects, custom types resolved through `context`.
+fn decode<'py>(
+    context: &Bound<'py, PyAny>,
+    allow_pickle: bool,
+    v: &Value,
+) -> PyResult<Bound<'py, PyAny>> {
+    Decoder {
+        py: context.py(),
+        context: context.clone(),
+        allow_pickle,
+    }
+    .value(v)
 }
