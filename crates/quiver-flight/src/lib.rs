@@ -1,0 +1,1 @@
+//! Arrow Flight for Quiver (work in progress).
