@@ -178,13 +178,26 @@ fn pyarrow_flight_client_against_quiver_flight_serve() {
         ],
     );
     let s = summary(&out);
-    assert_eq!(s["skipped"], serde_json::json!([]), "pyarrow could not read some golden files");
+    assert_eq!(
+        s["skipped"],
+        serde_json::json!([]),
+        "pyarrow could not read some golden files"
+    );
     let checked = s["checked"].as_u64().unwrap() as usize;
     quiver_testkit::expect_cases(SUITE, checked, 2 * GOLDEN_CASES);
     assert_eq!(s["put"], true);
     // The upload is an IPC file that Quiver reads too.
-    let reader = FileReader::try_new(memory_map(served.join("from_pyarrow.arrow")).unwrap()).unwrap();
-    assert_eq!(reader.read_all().unwrap().iter().map(RecordBatch::num_rows).sum::<usize>(), 1000);
+    let reader =
+        FileReader::try_new(memory_map(served.join("from_pyarrow.arrow")).unwrap()).unwrap();
+    assert_eq!(
+        reader
+            .read_all()
+            .unwrap()
+            .iter()
+            .map(RecordBatch::num_rows)
+            .sum::<usize>(),
+        1000
+    );
 }
 
 #[test]
@@ -292,7 +305,10 @@ fn quiver_flight_client_against_a_pyarrow_flight_server() {
 
     let listing = quiver(&["flight".as_ref(), "list".as_ref(), url.as_ref()]);
     assert!(listing.contains("one.arrow"), "{listing}");
-    assert!(listing.contains("10"), "the row count is missing: {listing}");
+    assert!(
+        listing.contains("10"),
+        "the row count is missing: {listing}"
+    );
 
     let got = tmp.path().join("got.arrow");
     quiver(&[
@@ -322,7 +338,10 @@ fn quiver_flight_client_against_a_pyarrow_flight_server() {
         up.as_os_str(),
         "uploaded.arrow".as_ref(),
     ]);
-    assert!(answer.contains("pyarrow stored 10 rows in uploaded.arrow"), "{answer}");
+    assert!(
+        answer.contains("pyarrow stored 10 rows in uploaded.arrow"),
+        "{answer}"
+    );
     let stored = read_file(&served.join("uploaded.arrow"));
     let rows: usize = stored.iter().map(RecordBatch::num_rows).sum();
     assert_eq!(rows, 10);

@@ -81,7 +81,9 @@ async fn start(
     store: Arc<Store>,
     options: ServerOptions,
 ) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let server = FlightServer::bind("127.0.0.1:0", Handler(store), options).await.unwrap();
+    let server = FlightServer::bind("127.0.0.1:0", Handler(store), options)
+        .await
+        .unwrap();
     let url = format!("http://{}", server.local_addr());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server.serve_until(async {
@@ -115,7 +117,10 @@ async fn do_get_do_put_and_get_schema() {
         })
         .await
         .unwrap_err();
-    assert_eq!((err.code(), err.message()), (Code::NotFound, "no such ticket"));
+    assert_eq!(
+        (err.code(), err.message()),
+        (Code::NotFound, "no such ticket")
+    );
 
     let schema = client
         .get_schema(FlightDescriptor::default())
@@ -147,7 +152,10 @@ async fn do_get_do_put_and_get_schema() {
         .await
         .unwrap();
     assert_eq!(results.len(), 1);
-    assert_eq!(results[0].app_metadata, Bytes::from_static(b"stored 3 batches"));
+    assert_eq!(
+        results[0].app_metadata,
+        Bytes::from_static(b"stored 3 batches")
+    );
     let put = store.put.lock().unwrap();
     assert_eq!(put[0].0, descriptor);
     assert_eq!(put[0].1.len(), 3);
@@ -185,7 +193,12 @@ async fn a_wrong_or_missing_token_is_unauthenticated_and_says_nothing() {
     let ticket = || Ticket {
         ticket: Bytes::from_static(b"sample"),
     };
-    for header in [None, Some("Bearer wrong"), Some("Basic right"), Some("Bearer righ")] {
+    for header in [
+        None,
+        Some("Bearer wrong"),
+        Some("Basic right"),
+        Some("Bearer righ"),
+    ] {
         let mut client = FlightServiceClient::with_interceptor(
             channel.clone(),
             move |mut r: tonic::Request<()>| {
@@ -196,16 +209,21 @@ async fn a_wrong_or_missing_token_is_unauthenticated_and_says_nothing() {
             },
         );
         let err = client.do_get(ticket()).await.unwrap_err();
-        assert_eq!((err.code(), err.message()), (Code::Unauthenticated, ""), "{header:?}");
+        assert_eq!(
+            (err.code(), err.message()),
+            (Code::Unauthenticated, ""),
+            "{header:?}"
+        );
     }
-    let mut client =
-        FlightServiceClient::with_interceptor(channel, |mut r: tonic::Request<()>| {
-            r.metadata_mut()
-                .insert("authorization", "Bearer right".parse().unwrap());
-            Ok(r)
-        });
+    let mut client = FlightServiceClient::with_interceptor(channel, |mut r: tonic::Request<()>| {
+        r.metadata_mut()
+            .insert("authorization", "Bearer right".parse().unwrap());
+        Ok(r)
+    });
     let response = client.do_get(ticket()).await.unwrap();
-    let n = FlightRecordBatchStream::new(response.into_inner()).count().await;
+    let n = FlightRecordBatchStream::new(response.into_inner())
+        .count()
+        .await;
     assert_eq!(n, 2);
 }
 
