@@ -268,3 +268,82 @@ async fn streams_over_the_limit_are_refused_until_one_ends() {
     }
     assert!(ok, "the stream's permit was never given back");
 }
+
+/// A handler whose batches grow their dictionary, sent with dictionary deltas on.
+struct Growing;
+
+fn growing_batches() -> Vec<RecordBatch> {
+    let words = ["a", "b", "c", "d"];
+    (1..=3)
+        .map(|n| {
+            let dict = Array::dictionary_from(
+                Array::from((0..n as i32).collect::<Vec<_>>()),
+                Array::from(words[..n].to_vec()),
+                false,
+            )
+            .unwrap();
+            RecordBatch::try_from_columns(vec![dict], &["d"]).unwrap()
+        })
+        .collect()
+}
+
+impl FlightHandler for Growing {
+    async fn do_get(&self, _ticket: Ticket) -> Result<BatchStream, Status> {
+        let batches = growing_batches();
+        let schema = batches[0].schema().clone();
+        let options = quiver_ipc::IpcWriteOptions::default().with_emit_dictionary_deltas(true);
+        Ok(
+            BatchStream::new(schema, stream::iter(batches.into_iter().map(Ok)))
+                .with_options(options),
+        )
+    }
+}
+
+#[tokio::test]
+async fn growing_dictionaries_travel_as_delta_dictionary_messages() {
+    let server = FlightServer::bind("127.0.0.1:0", Growing, ServerOptions::default())
+        .await
+        .unwrap();
+    let url = format!("http://{}", server.local_addr());
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.serve_until(async {
+        let _ = stopped.await;
+    }));
+    let mut client = FlightServiceClient::connect(url).await.unwrap();
+    let response = client.do_get(Ticket::default()).await.unwrap();
+    let decoded: Vec<_> = quiver_flight::decode::FlightDataDecoder::new(response.into_inner())
+        .try_collect()
+        .await
+        .unwrap();
+    use quiver_flight::decode::DecodedPayload as P;
+    let kinds: Vec<String> = decoded
+        .iter()
+        .map(|m| match &m.payload {
+            P::Schema(_) => "schema".to_string(),
+            P::DictionaryBatch { id, is_delta } => format!("dict {id} delta={is_delta}"),
+            P::RecordBatch(b) => format!("batch {}", b.num_rows()),
+            _ => "other".to_string(),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "schema",
+            "dict 0 delta=false",
+            "batch 1",
+            "dict 0 delta=true",
+            "batch 2",
+            "dict 0 delta=true",
+            "batch 3"
+        ]
+    );
+    let expected = growing_batches();
+    let got: Vec<&RecordBatch> = decoded
+        .iter()
+        .filter_map(|m| match &m.payload {
+            P::RecordBatch(b) => Some(b),
+            _ => None,
+        })
+        .collect();
+    assert!(got.iter().zip(&expected).all(|(a, b)| a.equals(b)));
+}
