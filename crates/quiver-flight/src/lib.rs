@@ -1,7 +1,12 @@
 //! Arrow Flight for Quiver (work in progress).
 
-mod data;
+pub mod data;
+pub mod decode;
+pub mod encode;
+pub mod error;
 mod r#gen;
 pub mod proto;
+pub mod server;
 
-pub use data::FlightData;
+pub use data::{FlightBody, FlightData};
+pub use error::{FlightError, Result};

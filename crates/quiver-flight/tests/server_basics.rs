@@ -1,0 +1,252 @@
+//! The server against the generated gRPC client: DoGet, DoPut, GetSchema, the token
+//! check and the stream limit.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt, stream};
+use quiver_array::{Array, RecordBatch};
+use quiver_flight::decode::{FlightRecordBatchStream, schema_from_ipc};
+use quiver_flight::encode::FlightDataEncoderBuilder;
+use quiver_flight::proto::flight_service_client::FlightServiceClient;
+use quiver_flight::proto::{FlightDescriptor, Ticket, flight_descriptor::DescriptorType};
+use quiver_flight::server::{BatchStream, FlightHandler, FlightServer, ServerOptions};
+use tonic::{Code, Status};
+
+#[derive(Default)]
+struct Store {
+    put: Mutex<Vec<(FlightDescriptor, Vec<RecordBatch>)>>,
+}
+
+fn sample() -> RecordBatch {
+    let dict = Array::dictionary_from(
+        Array::from(vec![0i32, 1, 0, 2]),
+        Array::from(vec!["red", "green", "blue"]),
+        false,
+    )
+    .unwrap();
+    RecordBatch::try_from_columns(
+        vec![
+            Array::from(vec![Some(1i64), None, Some(3), Some(4)]),
+            Array::from(vec![Some("a"), Some("bb"), None, Some("dddd")]),
+            dict,
+        ],
+        &["n", "s", "d"],
+    )
+    .unwrap()
+}
+
+struct Handler(Arc<Store>);
+
+impl FlightHandler for Handler {
+    async fn do_get(&self, ticket: Ticket) -> Result<BatchStream, Status> {
+        let b = sample();
+        if ticket.ticket.as_ref() == b"hold" {
+            // One batch, then a stream that never ends: the call stays open.
+            let s = stream::iter(vec![Ok(b.clone())]).chain(stream::pending());
+            return Ok(BatchStream::new(b.schema().clone(), s));
+        }
+        if ticket.ticket.as_ref() != b"sample" {
+            return Err(Status::not_found("no such ticket"));
+        }
+        Ok(BatchStream::new(
+            b.schema().clone(),
+            stream::iter(vec![Ok(b.clone()), Ok(b)]),
+        ))
+    }
+
+    async fn get_schema(
+        &self,
+        _descriptor: FlightDescriptor,
+    ) -> Result<quiver_array::SchemaRef, Status> {
+        Ok(sample().schema().clone())
+    }
+
+    async fn do_put(
+        &self,
+        descriptor: FlightDescriptor,
+        batches: FlightRecordBatchStream,
+    ) -> Result<Bytes, Status> {
+        let batches: Vec<RecordBatch> = batches
+            .try_collect()
+            .await
+            .map_err(quiver_flight::FlightError::into_status)?;
+        let n = batches.len();
+        self.0.put.lock().unwrap().push((descriptor, batches));
+        Ok(Bytes::from(format!("stored {n} batches")))
+    }
+}
+
+async fn start(
+    store: Arc<Store>,
+    options: ServerOptions,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let server = FlightServer::bind("127.0.0.1:0", Handler(store), options).await.unwrap();
+    let url = format!("http://{}", server.local_addr());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.serve_until(async {
+        let _ = stopped.await;
+    }));
+    (url, stop)
+}
+
+#[tokio::test]
+async fn do_get_do_put_and_get_schema() {
+    let store = Arc::new(Store::default());
+    let (url, _stop) = start(Arc::clone(&store), ServerOptions::default()).await;
+    let mut client = FlightServiceClient::connect(url).await.unwrap();
+
+    let response = client
+        .do_get(Ticket {
+            ticket: Bytes::from_static(b"sample"),
+        })
+        .await
+        .unwrap();
+    let batches: Vec<RecordBatch> = FlightRecordBatchStream::new(response.into_inner())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(batches.len(), 2);
+    assert!(batches.iter().all(|b| b.equals(&sample())));
+
+    let err = client
+        .do_get(Ticket {
+            ticket: Bytes::from_static(b"other"),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!((err.code(), err.message()), (Code::NotFound, "no such ticket"));
+
+    let schema = client
+        .get_schema(FlightDescriptor::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        schema_from_ipc(&schema.schema).unwrap().as_ref(),
+        sample().schema().as_ref()
+    );
+
+    let descriptor = FlightDescriptor {
+        r#type: DescriptorType::Path as i32,
+        path: vec!["up.arrow".into()],
+        ..Default::default()
+    };
+    let b = sample();
+    let schema = b.schema().clone();
+    let upload = FlightDataEncoderBuilder::new()
+        .with_descriptor(descriptor.clone())
+        .build(schema, stream::iter((0..3).map(move |_| Ok(b.clone()))))
+        .map(|r| r.unwrap());
+    let results: Vec<_> = client
+        .do_put(upload)
+        .await
+        .unwrap()
+        .into_inner()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0].app_metadata, Bytes::from_static(b"stored 3 batches"));
+    let put = store.put.lock().unwrap();
+    assert_eq!(put[0].0, descriptor);
+    assert_eq!(put[0].1.len(), 3);
+    assert!(put[0].1[2].equals(&sample()));
+}
+
+#[tokio::test]
+async fn a_put_without_a_descriptor_is_invalid() {
+    let (url, _stop) = start(Arc::new(Store::default()), ServerOptions::default()).await;
+    let mut client = FlightServiceClient::connect(url).await.unwrap();
+    let b = sample();
+    let upload = FlightDataEncoderBuilder::new()
+        .build(b.schema().clone(), stream::iter(vec![Ok(b)]))
+        .map(|r| r.unwrap());
+    let err = client.do_put(upload).await.unwrap_err();
+    assert_eq!(err.code(), Code::InvalidArgument);
+    assert_eq!(
+        err.message(),
+        "DoPut needs a FlightDescriptor on its first message, and there was none"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_token_is_unauthenticated_and_says_nothing() {
+    let (url, _stop) = start(
+        Arc::new(Store::default()),
+        ServerOptions::default().with_token("right"),
+    )
+    .await;
+    let channel = tonic::transport::Endpoint::from_shared(url)
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let ticket = || Ticket {
+        ticket: Bytes::from_static(b"sample"),
+    };
+    for header in [None, Some("Bearer wrong"), Some("Basic right"), Some("Bearer righ")] {
+        let mut client = FlightServiceClient::with_interceptor(
+            channel.clone(),
+            move |mut r: tonic::Request<()>| {
+                if let Some(h) = header {
+                    r.metadata_mut().insert("authorization", h.parse().unwrap());
+                }
+                Ok(r)
+            },
+        );
+        let err = client.do_get(ticket()).await.unwrap_err();
+        assert_eq!((err.code(), err.message()), (Code::Unauthenticated, ""), "{header:?}");
+    }
+    let mut client =
+        FlightServiceClient::with_interceptor(channel, |mut r: tonic::Request<()>| {
+            r.metadata_mut()
+                .insert("authorization", "Bearer right".parse().unwrap());
+            Ok(r)
+        });
+    let response = client.do_get(ticket()).await.unwrap();
+    let n = FlightRecordBatchStream::new(response.into_inner()).count().await;
+    assert_eq!(n, 2);
+}
+
+#[tokio::test]
+async fn streams_over_the_limit_are_refused_until_one_ends() {
+    let (url, _stop) = start(
+        Arc::new(Store::default()),
+        ServerOptions::default().with_max_concurrent_streams(1),
+    )
+    .await;
+    let mut client = FlightServiceClient::connect(url).await.unwrap();
+    let ticket = || Ticket {
+        ticket: Bytes::from_static(b"sample"),
+    };
+    let mut first = FlightRecordBatchStream::new(
+        client
+            .do_get(Ticket {
+                ticket: Bytes::from_static(b"hold"),
+            })
+            .await
+            .unwrap()
+            .into_inner(),
+    );
+    assert!(first.next().await.unwrap().is_ok());
+    let err = client.do_get(ticket()).await.unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted);
+    assert_eq!(
+        err.message(),
+        "the server is already serving 1 data streams, its limit; try again later"
+    );
+    // The permit is given back when the client drops the call.
+    drop(first);
+    let mut ok = false;
+    for _ in 0..50 {
+        match client.do_get(ticket()).await {
+            Ok(_) => {
+                ok = true;
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(20)).await,
+        }
+    }
+    assert!(ok, "the stream's permit was never given back");
+}
