@@ -378,6 +378,13 @@ pub fn schema_from_ipc(bytes: &Bytes) -> Result<SchemaRef> {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 mod tests {
     use super::*;
     use crate::encode::FlightMessageEncoder;

@@ -1,8 +1,21 @@
 //! Arrow Flight for Quiver (work in progress).
 
-pub mod client;
-pub mod data;
-pub mod decode;
+/// Declares modules that read untrusted bytes, with the lints that keep panics out of
+/// them: no `unwrap`/`expect`/`panic!`, no unchecked indexing or arithmetic.
+macro_rules! reader_modules {
+    ($($vis:vis $name:ident),* $(,)?) => {$(
+        #[deny(
+            clippy::unwrap_used,
+            clippy::expect_used,
+            clippy::panic,
+            clippy::indexing_slicing,
+            clippy::arithmetic_side_effects
+        )]
+        $vis mod $name;
+    )*};
+}
+
+reader_modules!(pub client, pub data, pub decode);
 pub mod encode;
 pub mod error;
 mod r#gen;
