@@ -15,12 +15,13 @@ macro_rules! reader_modules {
     )*};
 }
 
-reader_modules!(pub data, pub decode);
+reader_modules!(pub client, pub data, pub decode);
 pub mod encode;
 pub mod error;
 mod r#gen;
 pub mod proto;
 pub mod server;
 
+pub use client::{ClientOptions, FlightClient};
 pub use data::{FlightBody, FlightData};
 pub use error::{FlightError, Result};
