@@ -347,3 +347,96 @@ async fn growing_dictionaries_travel_as_delta_dictionary_messages() {
         .collect();
     assert!(got.iter().zip(&expected).all(|(a, b)| a.equals(b)));
 }
+
+/// Records how a `DoPut` call ended: `committed` when the handler read the stream to a
+/// clean end, `dropped` when the call was dropped before that.
+#[derive(Default)]
+struct PutOutcome {
+    committed: std::sync::atomic::AtomicBool,
+    dropped: std::sync::atomic::AtomicBool,
+}
+
+struct Recorder(Arc<PutOutcome>);
+
+struct DropFlag(Arc<PutOutcome>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0
+            .dropped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl FlightHandler for Recorder {
+    async fn do_put(
+        &self,
+        _descriptor: FlightDescriptor,
+        batches: FlightRecordBatchStream,
+    ) -> Result<Bytes, Status> {
+        let flag = DropFlag(Arc::clone(&self.0));
+        let read: Result<Vec<RecordBatch>, _> = batches.try_collect().await;
+        if read.is_ok() {
+            self.0
+                .committed
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        std::mem::forget(flag);
+        Ok(Bytes::new())
+    }
+}
+
+/// A client that gives up on a `DoPut` midway (it drops the call: an HTTP/2 reset with
+/// CANCEL) must not look like a finished upload: tonic reports such a stream as ending
+/// cleanly, so without care a handler would store a partial upload.
+#[tokio::test]
+async fn a_cancelled_upload_is_not_taken_for_a_finished_one() {
+    let outcome = Arc::new(PutOutcome::default());
+    let server = FlightServer::bind(
+        "127.0.0.1:0",
+        Recorder(Arc::clone(&outcome)),
+        ServerOptions::default(),
+    )
+    .await
+    .unwrap();
+    let url = format!("http://{}", server.local_addr());
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.serve_until(async {
+        let _ = stopped.await;
+    }));
+    let mut client = FlightServiceClient::connect(url).await.unwrap();
+    let b = sample();
+    let descriptor = FlightDescriptor {
+        r#type: DescriptorType::Path as i32,
+        path: vec!["partial.arrow".into()],
+        ..Default::default()
+    };
+    // Two batches, then a stream that never ends: the upload is still going when the
+    // client gives up.
+    let upload = FlightDataEncoderBuilder::new()
+        .with_descriptor(descriptor)
+        .build(
+            b.schema().clone(),
+            stream::iter(vec![Ok(b.clone()), Ok(b)]).chain(stream::pending()),
+        )
+        .map(|r| r.unwrap());
+    let call = tokio::time::timeout(std::time::Duration::from_millis(300), client.do_put(upload));
+    assert!(
+        call.await.is_err(),
+        "the upload never ends, so the call must time out"
+    );
+    for _ in 0..250 {
+        if outcome.dropped.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        outcome.dropped.load(std::sync::atomic::Ordering::SeqCst),
+        "the server never dropped the cancelled call"
+    );
+    assert!(
+        !outcome.committed.load(std::sync::atomic::Ordering::SeqCst),
+        "the cancelled upload was read as a finished one"
+    );
+}
