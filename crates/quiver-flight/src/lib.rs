@@ -25,3 +25,10 @@ pub mod server;
 pub use client::{ClientOptions, FlightClient};
 pub use data::{FlightBody, FlightData};
 pub use error::{FlightError, Result};
+
+/// The bytes type of every binary field (`bytes::Bytes`), re-exported so handlers need no
+/// direct dependency on `bytes`.
+pub use bytes::Bytes;
+/// gRPC's status and code, what [`server::FlightHandler`] methods answer errors with,
+/// and the tonic crate itself for custom channels and servers.
+pub use tonic::{self, Code, Status};
