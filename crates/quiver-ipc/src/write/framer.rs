@@ -99,7 +99,8 @@ impl<W: Write> Framer<W> {
         parts: &[(usize, Buffer)],
         body_length: usize,
     ) -> Result<Written> {
-        let frame = FramedMessage::new(self.position, self.alignment, metadata, parts, body_length)?;
+        let frame =
+            FramedMessage::new(self.position, self.alignment, metadata, parts, body_length)?;
         for piece in frame.pieces() {
             self.write_all(piece)?;
         }
