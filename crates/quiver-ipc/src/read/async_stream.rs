@@ -41,7 +41,9 @@ const SMALL_READ: usize = CHUNK / 4;
 /// The reader asks its source for at most 64 KiB at a time, and keeps at most that much
 /// beyond the message it is decoding; a message piece (metadata or body) of 64 KiB or
 /// more is read into one pool buffer of exactly its size, which the batch's columns
-/// then slice. Every allocation comes from the memory pool of the
+/// then slice. That buffer is allocated at most 16 MiB ahead of the bytes that arrived
+/// (it grows as they do), so a lying length prefix cannot make the reader allocate
+/// more, as with the sync readers. Every allocation comes from the memory pool of the
 /// [`IpcReadOptions`].
 ///
 /// # Cancellation
