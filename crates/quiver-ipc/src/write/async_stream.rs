@@ -1,10 +1,13 @@
 //! [`AsyncStreamWriter`]: the streaming format onto a tokio [`AsyncWrite`].
 
+use std::ops::Range;
+
 use quiver_array::{RecordBatch, Schema, SchemaRef};
+use quiver_buffer::Buffer;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::error::{IpcError, Result};
-use crate::message::EncodedMessage;
+use crate::message::EncodedMessageRef;
 use crate::options::IpcWriteOptions;
 use crate::write::core::WriterState;
 use crate::write::framer::{DIRECT, END_OF_STREAM, FramedMessage};
@@ -61,6 +64,35 @@ pub struct AsyncStreamWriter<W> {
     position: u64,
     /// Small pieces waiting to be handed to the sink together.
     gathered: Vec<u8>,
+    /// The messages of the batch being written, reused from batch to batch.
+    pending: Pending,
+}
+
+/// The messages of one batch, kept from the encoder's scratch space until written: their
+/// metadata copied side by side, their body parts shared (never copied).
+#[derive(Debug, Default)]
+struct Pending {
+    metadata: Vec<u8>,
+    parts: Vec<(usize, Buffer)>,
+    /// Each message's metadata and parts (ranges of the vectors above), body length.
+    messages: Vec<(Range<usize>, Range<usize>, usize)>,
+}
+
+impl Pending {
+    fn push(&mut self, m: EncodedMessageRef<'_>) {
+        let metadata = self.metadata.len()..self.metadata.len() + m.metadata().len();
+        self.metadata.extend_from_slice(m.metadata());
+        let parts = self.parts.len()..self.parts.len() + m.body_parts().len();
+        self.parts.extend_from_slice(m.body_parts());
+        self.messages.push((metadata, parts, m.body_length()));
+    }
+
+    /// Forgets the messages (releasing the body parts), keeping the allocations.
+    fn clear(&mut self) {
+        self.metadata.clear();
+        self.parts.clear();
+        self.messages.clear();
+    }
 }
 
 impl<W: AsyncWrite + Unpin> AsyncStreamWriter<W> {
@@ -82,9 +114,16 @@ impl<W: AsyncWrite + Unpin> AsyncStreamWriter<W> {
             state: WriterState::Open,
             position: 0,
             gathered: Vec::with_capacity(DIRECT),
+            pending: Pending::default(),
         };
         let message = writer.encoder.encode_schema();
-        writer.emit(&message).await?;
+        writer
+            .emit(
+                message.metadata(),
+                message.body_parts(),
+                message.body_length(),
+            )
+            .await?;
         writer.hand_over().await?;
         Ok(writer)
     }
@@ -142,15 +181,24 @@ impl<W: AsyncWrite + Unpin> AsyncStreamWriter<W> {
     }
 
     async fn send(&mut self, batch: &RecordBatch) -> Result<()> {
-        let mut messages: Vec<EncodedMessage> = Vec::new();
-        self.encoder.encode_checked_batch_with(batch, |m| {
-            // Copies the metadata (the encoder reuses its scratch space); the body
-            // parts are shared, not copied.
-            messages.push(m.to_owned());
+        let mut pending = std::mem::take(&mut self.pending);
+        let mut result = self.encoder.encode_checked_batch_with(batch, |m| {
+            pending.push(m);
             Ok(())
-        })?;
-        for message in &messages {
-            self.emit(message).await?;
+        });
+        if result.is_ok() {
+            result = self.emit_all(&pending).await;
+        }
+        pending.clear();
+        self.pending = pending;
+        result
+    }
+
+    async fn emit_all(&mut self, pending: &Pending) -> Result<()> {
+        for (metadata, parts, body_length) in &pending.messages {
+            let metadata = pending.metadata.get(metadata.clone()).unwrap_or_default();
+            let parts = pending.parts.get(parts.clone()).unwrap_or_default();
+            self.emit(metadata, parts, *body_length).await?;
         }
         self.hand_over().await
     }
@@ -165,14 +213,14 @@ impl<W: AsyncWrite + Unpin> AsyncStreamWriter<W> {
     }
 
     /// Frames one message exactly as the sync writers do.
-    async fn emit(&mut self, message: &EncodedMessage) -> Result<()> {
-        let frame = FramedMessage::new(
-            self.position,
-            self.encoder.options().alignment(),
-            message.metadata().as_slice(),
-            message.body_parts(),
-            message.body_length(),
-        )?;
+    async fn emit(
+        &mut self,
+        metadata: &[u8],
+        parts: &[(usize, Buffer)],
+        body_length: usize,
+    ) -> Result<()> {
+        let alignment = self.encoder.options().alignment();
+        let frame = FramedMessage::new(self.position, alignment, metadata, parts, body_length)?;
         for piece in frame.pieces() {
             self.put(piece).await?;
         }
