@@ -2,6 +2,7 @@
 
 pub mod data;
 pub mod decode;
+pub mod directory;
 pub mod encode;
 pub mod error;
 mod r#gen;
