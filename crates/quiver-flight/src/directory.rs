@@ -112,8 +112,9 @@ impl DirectoryHandler {
     }
 
     /// How the served files are read (validation, memory pool). Leave the projection
-    /// unset: it would apply to every file. With [`IpcReadOptions::with_require_zero_copy`], a file whose buffers
-    /// would have to be copied fails its `DoGet` instead.
+    /// unset: it would apply to every file. With
+    /// [`IpcReadOptions::with_require_zero_copy`], a file whose buffers would have to be
+    /// copied fails its `DoGet` instead.
     pub fn with_read_options(self, options: IpcReadOptions) -> Self {
         self.with_inner(|inner| inner.read_options = options)
     }
