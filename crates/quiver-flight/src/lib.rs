@@ -1,5 +1,6 @@
 //! Arrow Flight for Quiver (work in progress).
 
+pub mod client;
 pub mod data;
 pub mod decode;
 pub mod directory;
@@ -9,5 +10,6 @@ mod r#gen;
 pub mod proto;
 pub mod server;
 
+pub use client::{ClientOptions, FlightClient};
 pub use data::{FlightBody, FlightData};
 pub use error::{FlightError, Result};
