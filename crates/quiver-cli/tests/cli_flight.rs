@@ -378,6 +378,57 @@ fn errors_are_one_line_with_their_exit_codes() {
 }
 
 #[test]
+fn an_input_that_breaks_midway_cancels_the_upload_and_leaves_nothing() {
+    let (_root, srv, cli) = setup();
+    let server = Server::start(&srv, &[], &[]);
+    let url = server.url.as_str();
+    write_stream(
+        &cli.join("whole.arrows"),
+        &[sample(0), sample(10), sample(20)],
+    );
+    let mut bytes = std::fs::read(cli.join("whole.arrows")).unwrap();
+    bytes.truncate(bytes.len() - 40);
+    std::fs::write(cli.join("cut.arrows"), bytes).unwrap();
+    let ran = run(&cli, &["flight", "put", url, "cut.arrows"], &[]);
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(
+        ran.stderr.starts_with("quiver: cannot read 'cut.arrows': ")
+            && ran.stderr.lines().count() == 1,
+        "{}",
+        ran.stderr
+    );
+    // Neither the upload nor its temporary file is left in the served directory. The
+    // server handles the cancelled call after the client has gone, so watch for a while
+    // (a server that stores partial uploads shows the file within milliseconds).
+    let names = || {
+        let mut n: Vec<String> = std::fs::read_dir(&srv)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        n.sort();
+        n
+    };
+    for _ in 0..50 {
+        assert!(
+            !names().contains(&"cut.arrows".to_owned()),
+            "a partial upload was stored: {:?}",
+            names()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let start = Instant::now();
+    while names() != ["a.arrow", "b.arrows", "notes.txt"] {
+        assert!(
+            start.elapsed() < LIMIT,
+            "left in the served directory: {:?}",
+            names()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(server.stop(libc::SIGTERM).success());
+}
+
+#[test]
 fn a_token_from_the_environment_is_required_and_accepted() {
     let (_root, srv, cli) = setup();
     let server = Server::start(&srv, &[], &[("QUIVER_FLIGHT_TOKEN", "s3cret")]);
