@@ -59,7 +59,9 @@ pub struct BatchStream {
 
 impl std::fmt::Debug for BatchStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BatchStream").field("schema", &self.schema).finish()
+        f.debug_struct("BatchStream")
+            .field("schema", &self.schema)
+            .finish()
     }
 }
 
@@ -321,7 +323,10 @@ impl<H: FlightHandler> FlightServiceImpl<H> {
     ) -> Result<(FlightDescriptor, FlightRecordBatchStream), Status> {
         let mut batches = FlightRecordBatchStream::new(request.into_inner())
             .with_options(self.options.decode_options());
-        batches.read_schema().await.map_err(FlightError::into_status)?;
+        batches
+            .read_schema()
+            .await
+            .map_err(FlightError::into_status)?;
         let descriptor = batches.descriptor().cloned().ok_or_else(|| {
             Status::invalid_argument(format!(
                 "{rpc} needs a FlightDescriptor on its first message, and there was none"
@@ -359,8 +364,13 @@ impl<H: FlightHandler> FlightService for FlightServiceImpl<H> {
         &self,
         request: Request<Criteria>,
     ) -> Result<Response<Self::ListFlightsStream>, Status> {
-        let flights = self.handler.list_flights(request.into_inner().expression).await?;
-        Ok(Response::new(stream::iter(flights.into_iter().map(Ok)).boxed()))
+        let flights = self
+            .handler
+            .list_flights(request.into_inner().expression)
+            .await?;
+        Ok(Response::new(
+            stream::iter(flights.into_iter().map(Ok)).boxed(),
+        ))
     }
 
     async fn get_flight_info(
@@ -396,7 +406,10 @@ impl<H: FlightHandler> FlightService for FlightServiceImpl<H> {
         Ok(Response::new(SchemaResult { schema }))
     }
 
-    async fn do_get(&self, request: Request<Ticket>) -> Result<Response<Self::DoGetStream>, Status> {
+    async fn do_get(
+        &self,
+        request: Request<Ticket>,
+    ) -> Result<Response<Self::DoGetStream>, Status> {
         let permit = self.permit()?;
         let batches = self.handler.do_get(request.into_inner()).await?;
         Ok(Response::new(self.send(batches, permit)))
@@ -444,7 +457,9 @@ impl<H: FlightHandler> FlightService for FlightServiceImpl<H> {
         _request: Request<Empty>,
     ) -> Result<Response<Self::ListActionsStream>, Status> {
         let actions = self.handler.list_actions().await?;
-        Ok(Response::new(stream::iter(actions.into_iter().map(Ok)).boxed()))
+        Ok(Response::new(
+            stream::iter(actions.into_iter().map(Ok)).boxed(),
+        ))
     }
 }
 
