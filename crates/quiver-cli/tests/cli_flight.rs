@@ -429,6 +429,53 @@ fn an_input_that_breaks_midway_cancels_the_upload_and_leaves_nothing() {
 }
 
 #[test]
+fn the_message_size_limit_applies_both_ways() {
+    let (_root, srv, cli) = setup();
+    let server = Server::start(&srv, &["--max-message-size", "300"], &[]);
+    let url = server.url.as_str();
+    let ran = run(&cli, &["flight", "get", url, "a.arrow", "a.arrow"], &[]);
+    assert_eq!(ran.code, Some(1));
+    assert!(
+        ran.stderr.starts_with(&format!(
+            "quiver: flight get {url} a.arrow: the server answered OUT_OF_RANGE: Error, \
+             encoded message length too large: found "
+        )) && ran.stderr.ends_with(" bytes, the limit is: 300 bytes\n"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!cli.join("a.arrow").exists());
+    write_file(&cli.join("mine.arrow"), &[sample(7)]);
+    let ran = run(&cli, &["flight", "put", url, "mine.arrow"], &[]);
+    assert_eq!(ran.code, Some(1));
+    assert!(
+        ran.stderr.starts_with(&format!(
+            "quiver: flight put {url} mine.arrow: the server answered OUT_OF_RANGE: Error, \
+             decoded message length too large: found "
+        )),
+        "{}",
+        ran.stderr
+    );
+    assert!(!srv.join("mine.arrow").exists());
+    assert!(server.stop(libc::SIGTERM).success());
+}
+
+#[test]
+fn allow_overwrite_lets_a_put_replace_a_file() {
+    let (_root, srv, cli) = setup();
+    let server = Server::start(&srv, &["--allow-overwrite"], &[]);
+    write_file(&cli.join("mine.arrow"), &[sample(7)]);
+    assert_eq!(
+        ok(
+            &cli,
+            &["flight", "put", &server.url, "mine.arrow", "a.arrow"]
+        ),
+        "stored 1 batches, 4 rows in a.arrow\n"
+    );
+    same(&read_file(&srv.join("a.arrow")), &[sample(7)]);
+    assert!(server.stop(libc::SIGTERM).success());
+}
+
+#[test]
 fn a_token_from_the_environment_is_required_and_accepted() {
     let (_root, srv, cli) = setup();
     let server = Server::start(&srv, &[], &[("QUIVER_FLIGHT_TOKEN", "s3cret")]);
