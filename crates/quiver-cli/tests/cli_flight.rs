@@ -528,3 +528,65 @@ fn tls_with_a_trusted_root() {
     assert!(listed.contains("\na.arrow "), "{listed}");
     assert!(server.stop(libc::SIGTERM).success());
 }
+
+/// A file of 100 batches of 20,000 rows (16 MB): more than the transport buffers, so a
+/// client that stops reading keeps its call in progress.
+fn write_big(path: &Path) {
+    let batch = RecordBatch::try_from_columns(
+        vec![Array::from((0..20_000i64).collect::<Vec<_>>())],
+        &["n"],
+    )
+    .unwrap();
+    let mut w = FileWriter::try_new(Vec::new(), batch.schema()).unwrap();
+    (0..100).for_each(|_| w.write(&batch).unwrap());
+    std::fs::write(path, w.close().unwrap()).unwrap();
+}
+
+/// Opens a DoGet of `name` and reads its first batch; the call stays open.
+async fn hold_do_get(url: &str, name: &str) -> quiver_flight::decode::FlightRecordBatchStream {
+    use futures::StreamExt;
+    let client = quiver_flight::FlightClient::connect(url).await.unwrap();
+    let ticket = quiver_flight::proto::Ticket {
+        ticket: bytes::Bytes::copy_from_slice(name.as_bytes()),
+    };
+    let mut batches = client.do_get(ticket).await.unwrap();
+    assert_eq!(batches.next().await.unwrap().unwrap().num_rows(), 20_000);
+    batches
+}
+
+#[test]
+fn sigterm_lets_calls_in_progress_finish_and_a_second_one_stops_at_once() {
+    use futures::StreamExt;
+    let (_root, srv, _cli) = setup();
+    write_big(&srv.join("big.arrow"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let mut server = Server::start(&srv, &[], &[]);
+    let mut batches = runtime.block_on(hold_do_get(&server.url, "big.arrow"));
+    let pid = i32::try_from(server.child.0.id()).unwrap();
+    // SAFETY: kill(2) on our own child, not reaped yet (see `Server::stop`).
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        server.child.0.try_wait().unwrap().is_none(),
+        "the server stopped with a call in progress"
+    );
+    let rest = runtime.block_on(async {
+        tokio::time::timeout(LIMIT, batches.by_ref().map(Result::unwrap).count())
+            .await
+            .unwrap()
+    });
+    assert_eq!(rest, 99);
+    assert!(wait_bounded(&mut server.child.0).success());
+
+    let server = Server::start(&srv, &[], &[]);
+    let _held = runtime.block_on(hold_do_get(&server.url, "big.arrow"));
+    let pid = i32::try_from(server.child.0.id()).unwrap();
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(server.stop(libc::SIGTERM).code(), Some(128 + 15));
+}
