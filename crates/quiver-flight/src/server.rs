@@ -319,8 +319,9 @@ impl<H: FlightHandler> FlightServiceImpl<H> {
         request: Request<Streaming<FlightData>>,
         rpc: &str,
     ) -> Result<(FlightDescriptor, FlightRecordBatchStream), Status> {
-        let mut batches = FlightRecordBatchStream::new(request.into_inner())
-            .with_options(self.options.decode_options());
+        let input = request.into_inner().map(|item| item.map_err(over_the_limit));
+        let mut batches =
+            FlightRecordBatchStream::new(input).with_options(self.options.decode_options());
         batches.read_schema().await.map_err(FlightError::into_status)?;
         let descriptor = batches.descriptor().cloned().ok_or_else(|| {
             Status::invalid_argument(format!(
@@ -445,6 +446,19 @@ impl<H: FlightHandler> FlightService for FlightServiceImpl<H> {
     ) -> Result<Response<Self::ListActionsStream>, Status> {
         let actions = self.handler.list_actions().await?;
         Ok(Response::new(stream::iter(actions.into_iter().map(Ok)).boxed()))
+    }
+}
+
+/// tonic refuses an incoming message over the decoding limit with `OUT_OF_RANGE` (the
+/// only status it gives a request stream with that code); gRPC's code for a message over
+/// a configured limit is `RESOURCE_EXHAUSTED`, which is what
+/// [`ServerOptions::with_max_message_size`] promises. tonic's message, which gives the
+/// size and the limit, is kept.
+fn over_the_limit(status: Status) -> Status {
+    if status.code() == tonic::Code::OutOfRange {
+        Status::resource_exhausted(status.message().to_owned())
+    } else {
+        status
     }
 }
 
