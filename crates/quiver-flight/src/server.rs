@@ -26,8 +26,6 @@
 //! # Ok(()) }
 //! ```
 
-mod broken_off;
-
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -321,9 +319,7 @@ impl<H: FlightHandler> FlightServiceImpl<H> {
         request: Request<Streaming<FlightData>>,
         rpc: &str,
     ) -> Result<(FlightDescriptor, FlightRecordBatchStream), Status> {
-        let input = request
-            .into_inner()
-            .map(|item| item.map_err(over_the_limit));
+        let input = request.into_inner().map(|item| item.map_err(over_the_limit));
         let mut batches =
             FlightRecordBatchStream::new(input).with_options(self.options.decode_options());
         batches.read_schema().await.map_err(FlightError::into_status)?;
@@ -560,7 +556,6 @@ impl<H: FlightHandler> FlightServer<H> {
             .max_decoding_message_size(max)
             .max_encoding_message_size(max);
         let service = tonic::service::interceptor::InterceptedService::new(service, check);
-        let service = broken_off::CancelIsError(service);
         #[allow(unused_mut)]
         let mut builder = tonic::transport::Server::builder();
         #[cfg(feature = "tls")]
