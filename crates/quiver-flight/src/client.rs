@@ -372,13 +372,13 @@ fn with_tls(endpoint: Endpoint, url: &str, options: &ClientOptions) -> Result<En
              as /etc/ssl/certs/ca-certificates.crt"
         )));
     }
-    for (i, pem) in options.tls_roots.iter().enumerate() {
+    for (number, pem) in (1..).zip(&options.tls_roots) {
         let marker = b"-----BEGIN CERTIFICATE-----";
         if !pem.windows(marker.len()).any(|w| w == marker) {
             return Err(FlightError::InvalidArgument(format!(
                 "CA certificate {} given with ClientOptions::with_tls_root holds no PEM \
                  certificate (a `-----BEGIN CERTIFICATE-----` block)",
-                i + 1
+                number
             )));
         }
     }

@@ -59,7 +59,9 @@ pub struct BatchStream {
 
 impl std::fmt::Debug for BatchStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BatchStream").field("schema", &self.schema).finish()
+        f.debug_struct("BatchStream")
+            .field("schema", &self.schema)
+            .finish()
     }
 }
 
@@ -319,10 +321,15 @@ impl<H: FlightHandler> FlightServiceImpl<H> {
         request: Request<Streaming<FlightData>>,
         rpc: &str,
     ) -> Result<(FlightDescriptor, FlightRecordBatchStream), Status> {
-        let input = request.into_inner().map(|item| item.map_err(over_the_limit));
+        let input = request
+            .into_inner()
+            .map(|item| item.map_err(over_the_limit));
         let mut batches =
             FlightRecordBatchStream::new(input).with_options(self.options.decode_options());
-        batches.read_schema().await.map_err(FlightError::into_status)?;
+        batches
+            .read_schema()
+            .await
+            .map_err(FlightError::into_status)?;
         let descriptor = batches.descriptor().cloned().ok_or_else(|| {
             Status::invalid_argument(format!(
                 "{rpc} needs a FlightDescriptor on its first message, and there was none"
@@ -360,8 +367,13 @@ impl<H: FlightHandler> FlightService for FlightServiceImpl<H> {
         &self,
         request: Request<Criteria>,
     ) -> Result<Response<Self::ListFlightsStream>, Status> {
-        let flights = self.handler.list_flights(request.into_inner().expression).await?;
-        Ok(Response::new(stream::iter(flights.into_iter().map(Ok)).boxed()))
+        let flights = self
+            .handler
+            .list_flights(request.into_inner().expression)
+            .await?;
+        Ok(Response::new(
+            stream::iter(flights.into_iter().map(Ok)).boxed(),
+        ))
     }
 
     async fn get_flight_info(
@@ -397,7 +409,10 @@ impl<H: FlightHandler> FlightService for FlightServiceImpl<H> {
         Ok(Response::new(SchemaResult { schema }))
     }
 
-    async fn do_get(&self, request: Request<Ticket>) -> Result<Response<Self::DoGetStream>, Status> {
+    async fn do_get(
+        &self,
+        request: Request<Ticket>,
+    ) -> Result<Response<Self::DoGetStream>, Status> {
         let permit = self.permit()?;
         let batches = self.handler.do_get(request.into_inner()).await?;
         Ok(Response::new(self.send(batches, permit)))
@@ -445,7 +460,9 @@ impl<H: FlightHandler> FlightService for FlightServiceImpl<H> {
         _request: Request<Empty>,
     ) -> Result<Response<Self::ListActionsStream>, Status> {
         let actions = self.handler.list_actions().await?;
-        Ok(Response::new(stream::iter(actions.into_iter().map(Ok)).boxed()))
+        Ok(Response::new(
+            stream::iter(actions.into_iter().map(Ok)).boxed(),
+        ))
     }
 }
 
