@@ -355,7 +355,7 @@ async fn do_get_32_clients_20_requests_each_every_batch_checked_and_memory_bound
     // queues, tonic's encode and decode buffers, the tasks) plus 6 messages in flight:
     // one being encoded into the server's frame buffer, up to 2 queued in h2's send
     // buffer, up to 2 in the client's receive window, one being decoded. Measured (debug
-    // build, 2 busy cores): 6 to 8.2 MB, against this bound of 13.4 MB. A server that
+    // build, 2 busy cores): 8.0 to 8.5 MB, against this bound of 13.4 MB. A server that
     // held a whole response per stream would need more than 32 × 709 KB = 22.7 MB (a
     // handler holding 700 KB per call measured 21 MB and failed).
     let bound = dataset_bytes + CLIENTS * ((256 << 10) + 6 * largest);
