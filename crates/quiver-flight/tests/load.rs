@@ -94,8 +94,8 @@ static ALLOCATOR: Counting = Counting;
 static EXCLUSIVE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 // 32 batches of 625 rows: 709 KB in 34 messages (schema, dictionary, batches) of at most
-// 23 KB, as the test prints, so that a stream holding a few messages in flight is far
-// from one holding them all.
+// 23 KB: big enough that a stream's buffers hold a part of a response, small enough that
+// 640 responses take a few seconds in a debug build.
 const BATCHES: usize = 32;
 const ROWS: usize = 625;
 const CLIENTS: usize = 32;
@@ -210,9 +210,15 @@ async fn start(
     (url, state, stop)
 }
 
+/// A client on a connection of its own, with HTTP/2 receive windows of 64 KiB: with
+/// hyper's client default (2 MiB a stream), a client that the scheduler starves could
+/// let the server push it a whole 709 KB response, and the memory bound below would
+/// measure the clients' patience rather than the server.
 async fn connect(url: &str) -> FlightServiceClient<Channel> {
     let channel = Endpoint::from_shared(url.to_string())
         .unwrap()
+        .initial_stream_window_size(64 << 10)
+        .initial_connection_window_size(64 << 10)
         .connect()
         .await
         .unwrap();
@@ -349,16 +355,21 @@ async fn do_get_32_clients_20_requests_each_every_batch_checked_and_memory_bound
         r.unwrap().unwrap_or_else(|e| panic!("client {c}: {e}"));
     }
     let peak = PEAK.load(Ordering::Relaxed) - baseline;
-    // What the process may hold above the baseline while the 32 streams run: the
-    // dataset itself (its messages as the test's expectation), and per client
-    // connection 256 KiB of fixed buffers (hyper's read and write buffers, h2's frame
-    // queues, tonic's encode and decode buffers, the tasks) plus 6 messages in flight:
-    // one being encoded into the server's frame buffer, up to 2 queued in h2's send
-    // buffer, up to 2 in the client's receive window, one being decoded. Measured (debug
-    // build, 2 busy cores): 8.0 to 8.5 MB, against this bound of 13.4 MB. A server that
-    // held a whole response per stream would need more than 32 × 709 KB = 22.7 MB (a
-    // handler holding 700 KB per call measured 21 MB and failed).
-    let bound = dataset_bytes + CLIENTS * ((256 << 10) + 6 * largest);
+    // What the process may hold above the baseline while the 32 streams run, whatever
+    // the scheduler does: the dataset itself (its messages, as the test's expectation),
+    // and per client connection
+    // - 400 KiB: hyper's cap on what a server stream buffers for sending (its default
+    //   `max_send_buf_size`), which a client slower than the server fills;
+    // - 64 KiB: the client's receive window (see `connect`);
+    // - 256 KiB of fixed buffers and state (hyper's read and write buffers, h2's frame
+    //   queues, tonic's encode and decode buffers, the tasks);
+    // - 4 messages: one being encoded by the server, one being decoded by the client,
+    //   and one in each side's codec buffer.
+    // That is 27.2 MB for 454 MB served. Measured (debug build, 2 busy cores): 13.1 MB.
+    // What it rules out is memory that grows with the calls served or that a stream
+    // never gives back: a handler holding 700 KB more per call while its stream runs
+    // measured 35.5 MB and failed.
+    let bound = dataset_bytes + CLIENTS * ((400 << 10) + (64 << 10) + (256 << 10) + 4 * largest);
     eprintln!("peak {peak} bytes above the baseline of {baseline}; the bound is {bound}");
     assert!(
         peak < bound,
