@@ -221,9 +221,9 @@ fn run(cli: &Cli) -> Result<(), cmd::CliError> {
             command: LegacyCommand::Encode { value, output },
         } => cmd::legacy::encode(value, output),
         Command::Flight { command } => match command {
-            cmd::flight::FlightCommand::Serve(args) => cmd::flight::serve(args),
+            cmd::flight::FlightCommand::Serve(args) => cmd::flight::serve(args, read_options),
             cmd::flight::FlightCommand::List(args) => cmd::flight::list(args),
-            cmd::flight::FlightCommand::Get(args) => cmd::flight::get(args),
+            cmd::flight::FlightCommand::Get(args) => cmd::flight::get(args, read_options),
             cmd::flight::FlightCommand::Put(args) => cmd::flight::put(args, read_options),
         },
         Command::Completions(args) => cmd::docs::completions(args, Cli::command()),

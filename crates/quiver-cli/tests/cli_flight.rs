@@ -378,6 +378,104 @@ fn errors_are_one_line_with_their_exit_codes() {
 }
 
 #[test]
+fn an_input_that_breaks_midway_cancels_the_upload_and_leaves_nothing() {
+    let (_root, srv, cli) = setup();
+    let server = Server::start(&srv, &[], &[]);
+    let url = server.url.as_str();
+    write_stream(
+        &cli.join("whole.arrows"),
+        &[sample(0), sample(10), sample(20)],
+    );
+    let mut bytes = std::fs::read(cli.join("whole.arrows")).unwrap();
+    bytes.truncate(bytes.len() - 40);
+    std::fs::write(cli.join("cut.arrows"), bytes).unwrap();
+    let ran = run(&cli, &["flight", "put", url, "cut.arrows"], &[]);
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(
+        ran.stderr.starts_with("quiver: cannot read 'cut.arrows': ")
+            && ran.stderr.lines().count() == 1,
+        "{}",
+        ran.stderr
+    );
+    // Neither the upload nor its temporary file is left in the served directory. The
+    // server handles the cancelled call after the client has gone, so watch for a while
+    // (a server that stores partial uploads shows the file within milliseconds).
+    let names = || {
+        let mut n: Vec<String> = std::fs::read_dir(&srv)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        n.sort();
+        n
+    };
+    for _ in 0..50 {
+        assert!(
+            !names().contains(&"cut.arrows".to_owned()),
+            "a partial upload was stored: {:?}",
+            names()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let start = Instant::now();
+    while names() != ["a.arrow", "b.arrows", "notes.txt"] {
+        assert!(
+            start.elapsed() < LIMIT,
+            "left in the served directory: {:?}",
+            names()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(server.stop(libc::SIGTERM).success());
+}
+
+#[test]
+fn the_message_size_limit_applies_both_ways() {
+    let (_root, srv, cli) = setup();
+    let server = Server::start(&srv, &["--max-message-size", "300"], &[]);
+    let url = server.url.as_str();
+    let ran = run(&cli, &["flight", "get", url, "a.arrow", "a.arrow"], &[]);
+    assert_eq!(ran.code, Some(1));
+    assert!(
+        ran.stderr.starts_with(&format!(
+            "quiver: flight get {url} a.arrow: the server answered OUT_OF_RANGE: Error, \
+             encoded message length too large: found "
+        )) && ran.stderr.ends_with(" bytes, the limit is: 300 bytes\n"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!cli.join("a.arrow").exists());
+    write_file(&cli.join("mine.arrow"), &[sample(7)]);
+    let ran = run(&cli, &["flight", "put", url, "mine.arrow"], &[]);
+    assert_eq!(ran.code, Some(1));
+    assert!(
+        ran.stderr.starts_with(&format!(
+            "quiver: flight put {url} mine.arrow: the server answered OUT_OF_RANGE: Error, \
+             decoded message length too large: found "
+        )),
+        "{}",
+        ran.stderr
+    );
+    assert!(!srv.join("mine.arrow").exists());
+    assert!(server.stop(libc::SIGTERM).success());
+}
+
+#[test]
+fn allow_overwrite_lets_a_put_replace_a_file() {
+    let (_root, srv, cli) = setup();
+    let server = Server::start(&srv, &["--allow-overwrite"], &[]);
+    write_file(&cli.join("mine.arrow"), &[sample(7)]);
+    assert_eq!(
+        ok(
+            &cli,
+            &["flight", "put", &server.url, "mine.arrow", "a.arrow"]
+        ),
+        "stored 1 batches, 4 rows in a.arrow\n"
+    );
+    same(&read_file(&srv.join("a.arrow")), &[sample(7)]);
+    assert!(server.stop(libc::SIGTERM).success());
+}
+
+#[test]
 fn a_token_from_the_environment_is_required_and_accepted() {
     let (_root, srv, cli) = setup();
     let server = Server::start(&srv, &[], &[("QUIVER_FLIGHT_TOKEN", "s3cret")]);
@@ -429,4 +527,66 @@ fn tls_with_a_trusted_root() {
     );
     assert!(listed.contains("\na.arrow "), "{listed}");
     assert!(server.stop(libc::SIGTERM).success());
+}
+
+/// A file of 100 batches of 20,000 rows (16 MB): more than the transport buffers, so a
+/// client that stops reading keeps its call in progress.
+fn write_big(path: &Path) {
+    let batch = RecordBatch::try_from_columns(
+        vec![Array::from((0..20_000i64).collect::<Vec<_>>())],
+        &["n"],
+    )
+    .unwrap();
+    let mut w = FileWriter::try_new(Vec::new(), batch.schema()).unwrap();
+    (0..100).for_each(|_| w.write(&batch).unwrap());
+    std::fs::write(path, w.close().unwrap()).unwrap();
+}
+
+/// Opens a DoGet of `name` and reads its first batch; the call stays open.
+async fn hold_do_get(url: &str, name: &str) -> quiver_flight::decode::FlightRecordBatchStream {
+    use futures::StreamExt;
+    let client = quiver_flight::FlightClient::connect(url).await.unwrap();
+    let ticket = quiver_flight::proto::Ticket {
+        ticket: bytes::Bytes::copy_from_slice(name.as_bytes()),
+    };
+    let mut batches = client.do_get(ticket).await.unwrap();
+    assert_eq!(batches.next().await.unwrap().unwrap().num_rows(), 20_000);
+    batches
+}
+
+#[test]
+fn sigterm_lets_calls_in_progress_finish_and_a_second_one_stops_at_once() {
+    use futures::StreamExt;
+    let (_root, srv, _cli) = setup();
+    write_big(&srv.join("big.arrow"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    let mut server = Server::start(&srv, &[], &[]);
+    let mut batches = runtime.block_on(hold_do_get(&server.url, "big.arrow"));
+    let pid = i32::try_from(server.child.0.id()).unwrap();
+    // SAFETY: kill(2) on our own child, not reaped yet (see `Server::stop`).
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        server.child.0.try_wait().unwrap().is_none(),
+        "the server stopped with a call in progress"
+    );
+    let rest = runtime.block_on(async {
+        tokio::time::timeout(LIMIT, batches.by_ref().map(Result::unwrap).count())
+            .await
+            .unwrap()
+    });
+    assert_eq!(rest, 99);
+    assert!(wait_bounded(&mut server.child.0).success());
+
+    let server = Server::start(&srv, &[], &[]);
+    let _held = runtime.block_on(hold_do_get(&server.url, "big.arrow"));
+    let pid = i32::try_from(server.child.0.id()).unwrap();
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(server.stop(libc::SIGTERM).code(), Some(128 + 15));
 }

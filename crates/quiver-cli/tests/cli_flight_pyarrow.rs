@@ -189,15 +189,7 @@ fn pyarrow_flight_client_against_quiver_flight_serve() {
     // The upload is an IPC file that Quiver reads too.
     let reader =
         FileReader::try_new(memory_map(served.join("from_pyarrow.arrow")).unwrap()).unwrap();
-    assert_eq!(
-        reader
-            .read_all()
-            .unwrap()
-            .iter()
-            .map(RecordBatch::num_rows)
-            .sum::<usize>(),
-        1000
-    );
+    assert_eq!(reader.read_all().unwrap().num_rows(), 1000);
 }
 
 #[test]
@@ -264,6 +256,8 @@ fn read_file(path: &Path) -> Vec<RecordBatch> {
         .unwrap()
         .read_all()
         .unwrap()
+        .batches()
+        .to_vec()
 }
 
 fn quiver(args: &[&std::ffi::OsStr]) -> String {

@@ -298,6 +298,7 @@ impl FlightHandler for DirectoryHandler {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use tonic::Code;

@@ -15,8 +15,7 @@ macro_rules! reader_modules {
     )*};
 }
 
-reader_modules!(pub client, pub data, pub decode);
-pub mod directory;
+reader_modules!(pub client, pub data, pub decode, pub directory);
 pub mod encode;
 pub mod error;
 mod r#gen;

@@ -42,6 +42,16 @@ Examples:
 The token of --token can be given in the environment variable QUIVER_FLIGHT_TOKEN \
 instead, where the process list does not show it.";
 
+/// The details of `quiver flight get --help`.
+const GET_HELP: &str = "\
+The flight is looked up with GetFlightInfo (descriptor PATH [NAME]); the tickets of its \
+endpoints are then fetched in order from the same server (endpoint locations are not \
+followed) and written as one output, which appears only once it is complete.
+
+Examples:
+  quiver flight get grpc://127.0.0.1:8815 trips.arrow trips.arrow
+  quiver flight get grpc://127.0.0.1:8815 trips.arrow - --stream | quiver head -";
+
 /// The `quiver flight` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum FlightCommand {
@@ -51,6 +61,7 @@ pub enum FlightCommand {
     /// List the flights of a Flight server: name, rows and bytes.
     List(ListArgs),
     /// Download a flight into an Arrow IPC file (or stream).
+    #[command(after_help = GET_HELP)]
     Get(GetArgs),
     /// Upload an Arrow IPC file or stream to a Flight server.
     Put(PutArgs),

@@ -131,7 +131,7 @@ fn write(
                         "cannot store batch {batches} of the upload as {name:?}: {e}"
                     ))
                 })?;
-                batches += 1;
+                batches = batches.saturating_add(1);
                 rows = rows.saturating_add(batch.num_rows() as u64);
             }
             Some(Message::Finish) => break,
@@ -174,9 +174,9 @@ struct TempFile {
 impl TempFile {
     fn create(dir: &Path) -> io::Result<Self> {
         let pid = std::process::id();
-        let mut attempts = 0;
+        let mut attempts = 0u32;
         loop {
-            attempts += 1;
+            attempts = attempts.saturating_add(1);
             let n = NEXT_TEMP.fetch_add(1, Ordering::Relaxed);
             let path = dir.join(format!("{TEMP_PREFIX}{pid}-{n}"));
             match OpenOptions::new().write(true).create_new(true).open(&path) {

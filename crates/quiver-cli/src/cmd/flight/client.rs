@@ -10,7 +10,7 @@ use quiver::ipc::{FileWriter, IpcReadOptions, StreamWriter};
 use quiver::{RecordBatch, SchemaRef};
 use quiver_flight::FlightError;
 use quiver_flight::client::{ClientOptions, FlightClient};
-use quiver_flight::decode::schema_from_ipc;
+use quiver_flight::decode::{DecodeOptions, schema_from_ipc};
 use quiver_flight::proto::flight_descriptor::DescriptorType;
 use quiver_flight::proto::{FlightDescriptor, FlightInfo};
 
@@ -20,9 +20,16 @@ use crate::cmd::convert::{describe, is_std, write_error};
 use crate::cmd::input::Input;
 use crate::cmd::output::{Output, Sink, refuse_terminal};
 
-/// Connects with the token and TLS root of `args`. `context` names the command in errors.
-async fn connect(url: &str, args: &ConnectArgs, context: &str) -> Result<FlightClient, CliError> {
-    let mut options = ClientOptions::default();
+/// Connects with the token and TLS root of `args`; downloaded batches are checked with
+/// `read_options`. `context` names the command in errors.
+async fn connect(
+    url: &str,
+    args: &ConnectArgs,
+    read_options: IpcReadOptions,
+    context: &str,
+) -> Result<FlightClient, CliError> {
+    let mut options = ClientOptions::default()
+        .with_decode_options(DecodeOptions::default().with_ipc_options(read_options));
     if let Some(token) = token(&args.token) {
         options = options.with_token(token);
     }
@@ -79,7 +86,13 @@ fn count(n: i64) -> String {
 pub fn list(args: &ListArgs) -> Result<(), CliError> {
     let context = format!("flight list {}", args.url);
     let flights = runtime(1)?.block_on(async {
-        let client = connect(&args.url, &args.connect, &context).await?;
+        let client = connect(
+            &args.url,
+            &args.connect,
+            IpcReadOptions::default(),
+            &context,
+        )
+        .await?;
         let flights: Vec<FlightInfo> = client
             .list_flights(Bytes::new())
             .await
@@ -146,7 +159,7 @@ impl Writer {
 
 /// Runs `quiver flight get`: `GetFlightInfo` for the name, then `DoGet` of each of its
 /// endpoints' tickets from the same server, in order, into one output.
-pub fn get(args: &GetArgs) -> Result<(), CliError> {
+pub fn get(args: &GetArgs, read_options: IpcReadOptions) -> Result<(), CliError> {
     let context = format!("flight get {} {}", args.url, args.name);
     let format = if args.stream { "stream" } else { "file" };
     refuse_terminal(&args.output, &format!("an Arrow IPC {format}"))?;
@@ -154,7 +167,7 @@ pub fn get(args: &GetArgs) -> Result<(), CliError> {
     let write_failed =
         move |e: &(dyn std::error::Error + 'static)| write_error(format, &out_path, e);
     runtime(1)?.block_on(async {
-        let client = connect(&args.url, &args.connect, &context).await?;
+        let client = connect(&args.url, &args.connect, read_options, &context).await?;
         let info = client
             .get_flight_info(path_descriptor(&args.name))
             .await
@@ -243,7 +256,13 @@ pub fn put(args: &PutArgs, options: IpcReadOptions) -> Result<(), CliError> {
     let read_failure: Arc<Mutex<Option<String>>> = Arc::default();
     let (schema, batches) = read_on_thread(args.input.clone(), options, Arc::clone(&read_failure))?;
     let answers = runtime(1)?.block_on(async {
-        let client = connect(&args.url, &args.connect, &context).await?;
+        let client = connect(
+            &args.url,
+            &args.connect,
+            IpcReadOptions::default(),
+            &context,
+        )
+        .await?;
         let answers: Result<Vec<Bytes>, FlightError> = async {
             client
                 .do_put(path_descriptor(&name), schema, batches)

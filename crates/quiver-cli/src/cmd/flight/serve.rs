@@ -2,7 +2,9 @@
 
 use std::io::{self, Write};
 
+use quiver::ipc::IpcReadOptions;
 use quiver_flight::FlightError;
+use quiver_flight::decode::DecodeOptions;
 use quiver_flight::directory::DirectoryHandler;
 use quiver_flight::server::{FlightServer, ServerOptions};
 
@@ -29,13 +31,16 @@ Examples:
   QUIVER_FLIGHT_TOKEN=s3cret quiver flight serve data/ --port 8815
   quiver flight serve data/ --host 0.0.0.0 --tls-cert cert.pem --tls-key key.pem";
 
-/// Runs `quiver flight serve`.
-pub fn serve(args: &ServeArgs) -> Result<(), CliError> {
+/// Runs `quiver flight serve`; the served files are read with `read_options`.
+pub fn serve(args: &ServeArgs, read_options: IpcReadOptions) -> Result<(), CliError> {
     let failed = |detail: String| CliError::new(format!("flight serve: {detail}"));
     let handler = DirectoryHandler::new(&args.dir)
         .map_err(|e| failed(without_kind(e)))?
-        .with_allow_overwrite(args.allow_overwrite);
-    let mut options = ServerOptions::default();
+        .with_allow_overwrite(args.allow_overwrite)
+        .with_read_options(read_options.clone());
+    // Uploads are checked as the served files are.
+    let mut options = ServerOptions::default()
+        .with_decode_options(DecodeOptions::default().with_ipc_options(read_options));
     if let Some(token) = token(&args.token) {
         options = options.with_token(token);
     }
