@@ -321,11 +321,8 @@ impl<H: FlightHandler> FlightServiceImpl<H> {
         request: Request<Streaming<FlightData>>,
         rpc: &str,
     ) -> Result<(FlightDescriptor, FlightRecordBatchStream), Status> {
-        let input = request
-            .into_inner()
-            .map(|item| item.map_err(over_the_limit));
-        let mut batches =
-            FlightRecordBatchStream::new(input).with_options(self.options.decode_options());
+        let mut batches = FlightRecordBatchStream::new(request.into_inner())
+            .with_options(self.options.decode_options());
         batches
             .read_schema()
             .await
@@ -463,19 +460,6 @@ impl<H: FlightHandler> FlightService for FlightServiceImpl<H> {
         Ok(Response::new(
             stream::iter(actions.into_iter().map(Ok)).boxed(),
         ))
-    }
-}
-
-/// tonic refuses an incoming message over the decoding limit with `OUT_OF_RANGE` (the
-/// only status it gives a request stream with that code); gRPC's code for a message over
-/// a configured limit is `RESOURCE_EXHAUSTED`, which is what
-/// [`ServerOptions::with_max_message_size`] promises. tonic's message, which gives the
-/// size and the limit, is kept.
-fn over_the_limit(status: Status) -> Status {
-    if status.code() == tonic::Code::OutOfRange {
-        Status::resource_exhausted(status.message().to_owned())
-    } else {
-        status
     }
 }
 
