@@ -26,6 +26,8 @@
 //! # Ok(()) }
 //! ```
 
+mod broken_off;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -219,8 +221,10 @@ impl Default for ServerOptions {
 }
 
 impl ServerOptions {
-    /// The largest message accepted (and sent), in bytes: 64 MiB by default. A bigger
-    /// one is refused with `RESOURCE_EXHAUSTED`.
+    /// The largest message accepted, in bytes: 64 MiB by default. A bigger one ends the
+    /// call with gRPC's own refusal (tonic answers `OUT_OF_RANGE`, naming the size and
+    /// the limit). Batches sent are split to stay under it too (a single row or
+    /// dictionary bigger than the limit is refused the same way).
     pub fn with_max_message_size(mut self, bytes: usize) -> Self {
         self.max_message_size = bytes;
         self
@@ -557,6 +561,7 @@ impl<H: FlightHandler> FlightServer<H> {
             .max_decoding_message_size(max)
             .max_encoding_message_size(max);
         let service = tonic::service::interceptor::InterceptedService::new(service, check);
+        let service = broken_off::CancelIsError(service);
         #[allow(unused_mut)]
         let mut builder = tonic::transport::Server::builder();
         #[cfg(feature = "tls")]
