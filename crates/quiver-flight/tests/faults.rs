@@ -355,6 +355,9 @@ async fn a_client_gone_mid_put_never_looks_like_a_finished_upload() {
                 .starts_with("the client's request stream broke off before its end"),
             "{status:?}"
         ),
+        Outcome::Dropped { after } => {
+            panic!("the cancelled upload's call was dropped after {after} batches, not failed")
+        }
         other => panic!("a cancelled upload ended as {other:?}"),
     }
 
