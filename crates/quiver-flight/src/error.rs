@@ -83,7 +83,11 @@ impl From<FlightError> for Status {
 }
 
 /// The status code's name as gRPC spells it (`UNAUTHENTICATED`), which people search for.
-pub(crate) fn code_name(code: Code) -> &'static str {
+///
+/// ```
+/// assert_eq!(quiver_flight::error::code_name(tonic::Code::NotFound), "NOT_FOUND");
+/// ```
+pub fn code_name(code: Code) -> &'static str {
     match code {
         Code::Ok => "OK",
         Code::Cancelled => "CANCELLED",
