@@ -10,12 +10,15 @@
 //! | `W9_flight_doput` | one `DoPut` of the 64 batches; the server decodes and validates each and drops it, and answers the row count |
 //!
 //! Each side has its own server on `127.0.0.1:0` and one client connection, made once
-//! outside the timed loop; both run on one multi-threaded tokio runtime (a worker per
-//! core). Both use tonic 0.14's default transport settings; the gRPC message limits
-//! are raised to 64 MiB on every server and client so that nothing is refused (each
-//! message here is about 1 MB: neither encoder splits W4's batches, Quiver splitting at
-//! 4 MiB and arrow-flight at 2 MiB by default). Criterion's throughput is the IPC body
-//! bytes of the 64 record batch messages.
+//! outside the timed loop; servers and client calls run as tasks on one multi-threaded
+//! tokio runtime (a worker per core). Transport settings: arrow-rs has tonic 0.14's
+//! defaults on both ends (`TCP_NODELAY`, 16 KiB HTTP/2 frames); Quiver's server has its
+//! own defaults (`TCP_NODELAY`, 1 MiB frames accepted) and its client accepts 1 MiB
+//! frames too (`quiver_side::connect`). The gRPC message limits are raised to 64 MiB on
+//! every server and client so that nothing is refused (each message here is about
+//! 1 MB: neither encoder splits W4's batches, Quiver splitting at 4 MiB and arrow-flight
+//! at 2 MiB by default). Criterion's throughput is the IPC body bytes of the 64 record
+//! batch messages.
 //!
 //! It prints `throughput <group> <bytes> bytes <rows> rows` for `cargo xtask bench`'s
 //! throughput table. Before timing, each group runs each side once and checks what came back (every row
@@ -61,6 +64,15 @@ fn rows_answered(app_metadata: &[u8]) -> usize {
         .expect("the server answers the number of rows it decoded")
 }
 
+/// Runs one client call as a task on the runtime (as an application's client would
+/// run), waiting for it from the bench thread.
+fn call<T: Send + 'static>(
+    rt: &tokio::runtime::Runtime,
+    future: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    rt.block_on(rt.spawn(future)).expect("the client task")
+}
+
 fn w9_flight(c: &mut Criterion) {
     let seed = data::Seed::new(ROWS);
     let q_batches = vec![seed.quiver(); BATCHES];
@@ -71,7 +83,7 @@ fn w9_flight(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    let (mut q_client, mut a_client, q_body, a_body) = rt.block_on(async {
+    let (q_client, a_client, q_body, a_body) = rt.block_on(async {
         let q_addr = quiver_side::serve(q_batches.clone()).await;
         let a_addr = arrow_side::serve(a_batches.clone()).await;
         (
@@ -86,63 +98,50 @@ fn w9_flight(c: &mut Criterion) {
     for group in ["W9_flight_doget", "W9_flight_doput"] {
         println!("throughput {group} {q_body} bytes {total_rows} rows");
     }
+    let q_get = || call(&rt, quiver_side::do_get(q_client.clone()));
+    let a_get = || call(&rt, arrow_side::do_get(a_client.clone()));
+    let q_put = || {
+        call(
+            &rt,
+            quiver_side::do_put(q_client.clone(), q_batches.clone()),
+        )
+    };
+    let a_put = || call(&rt, arrow_side::do_put(a_client.clone(), a_batches.clone()));
 
     // What comes back is what was sent.
-    let got = rt.block_on(quiver_side::do_get(&mut q_client));
+    let got = q_get();
     assert_eq!(got.len(), BATCHES);
     assert!(got.iter().all(|b| b.equals(&q_batches[0])));
-    let got = rt.block_on(arrow_side::do_get(&mut a_client));
+    let got = a_get();
     assert_eq!(got.len(), BATCHES);
     assert!(got.iter().all(|b| b == &a_batches[0]));
-    assert_eq!(
-        rt.block_on(quiver_side::do_put(&mut q_client, &q_batches)),
-        total_rows
-    );
-    assert_eq!(
-        rt.block_on(arrow_side::do_put(&mut a_client, &a_batches)),
-        total_rows
-    );
+    assert_eq!(q_put(), total_rows);
+    assert_eq!(a_put(), total_rows);
 
     let name = "W9_flight_doget";
-    alloc::report(name, QUIVER, BATCHES, || {
-        rt.block_on(quiver_side::do_get(&mut q_client))
-    });
-    alloc::report(name, ARROW, BATCHES, || {
-        rt.block_on(arrow_side::do_get(&mut a_client))
-    });
+    alloc::report(name, QUIVER, BATCHES, q_get);
+    alloc::report(name, ARROW, BATCHES, a_get);
     let mut g = c.benchmark_group(name);
     g.sample_size(10)
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .throughput(Throughput::Bytes(q_body as u64));
-    g.bench_function(QUIVER, |b| {
-        b.iter(|| black_box(rt.block_on(quiver_side::do_get(&mut q_client))))
-    });
-    g.bench_function(ARROW, |b| {
-        b.iter(|| black_box(rt.block_on(arrow_side::do_get(&mut a_client))))
-    });
+    g.bench_function(QUIVER, |b| b.iter(|| black_box(q_get())));
+    g.bench_function(ARROW, |b| b.iter(|| black_box(a_get())));
     g.finish();
 
     let name = "W9_flight_doput";
-    alloc::report(name, QUIVER, BATCHES, || {
-        rt.block_on(quiver_side::do_put(&mut q_client, &q_batches))
-    });
-    alloc::report(name, ARROW, BATCHES, || {
-        rt.block_on(arrow_side::do_put(&mut a_client, &a_batches))
-    });
+    alloc::report(name, QUIVER, BATCHES, q_put);
+    alloc::report(name, ARROW, BATCHES, a_put);
     let mut g = c.benchmark_group(name);
     g.sample_size(10)
         .sampling_mode(SamplingMode::Flat)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))
         .throughput(Throughput::Bytes(q_body as u64));
-    g.bench_function(QUIVER, |b| {
-        b.iter(|| rt.block_on(quiver_side::do_put(&mut q_client, &q_batches)))
-    });
-    g.bench_function(ARROW, |b| {
-        b.iter(|| rt.block_on(arrow_side::do_put(&mut a_client, &a_batches)))
-    });
+    g.bench_function(QUIVER, |b| b.iter(q_put));
+    g.bench_function(ARROW, |b| b.iter(a_put));
     g.finish();
 }
 

@@ -147,22 +147,22 @@ pub async fn serve(batches: Vec<RecordBatch>) -> SocketAddr {
     addr
 }
 
-/// arrow-flight's `FlightClient` on one connection, its message limits raised.
-pub async fn connect(addr: SocketAddr) -> FlightClient {
+/// The gRPC client on one connection (tonic's default `Endpoint`), its message limits
+/// raised; each call wraps it in arrow-flight's `FlightClient`.
+pub async fn connect(addr: SocketAddr) -> FlightServiceClient<Channel> {
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
         .expect("endpoint")
         .connect()
         .await
         .expect("connect to the arrow-rs server");
-    let inner: FlightServiceClient<Channel> = FlightServiceClient::new(channel)
+    FlightServiceClient::new(channel)
         .max_decoding_message_size(MESSAGE_LIMIT)
-        .max_encoding_message_size(MESSAGE_LIMIT);
-    FlightClient::new_from_inner(inner)
+        .max_encoding_message_size(MESSAGE_LIMIT)
 }
 
 /// One `DoGet`: every batch, decoded and validated (arrow-flight's default).
-pub async fn do_get(client: &mut FlightClient) -> Vec<RecordBatch> {
-    client
+pub async fn do_get(client: FlightServiceClient<Channel>) -> Vec<RecordBatch> {
+    FlightClient::new_from_inner(client)
         .do_get(Ticket {
             ticket: Bytes::from_static(TICKET),
         })
@@ -174,11 +174,11 @@ pub async fn do_get(client: &mut FlightClient) -> Vec<RecordBatch> {
 }
 
 /// One `DoPut` of `batches`; the server's answer (the rows it decoded).
-pub async fn do_put(client: &mut FlightClient, batches: &[RecordBatch]) -> usize {
+pub async fn do_put(client: FlightServiceClient<Channel>, batches: Vec<RecordBatch>) -> usize {
     let upload = FlightDataEncoderBuilder::new()
         .with_flight_descriptor(Some(FlightDescriptor::new_path(vec!["w4".into()])))
-        .build(stream::iter(batches.to_vec().into_iter().map(Ok)));
-    let results: Vec<PutResult> = client
+        .build(stream::iter(batches.into_iter().map(Ok)));
+    let results: Vec<PutResult> = FlightClient::new_from_inner(client)
         .do_put(upload)
         .await
         .expect("arrow-rs DoPut")

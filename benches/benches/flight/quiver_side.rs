@@ -60,8 +60,19 @@ pub async fn serve(batches: Vec<RecordBatch>) -> SocketAddr {
 
 /// A client on one connection, its message limits raised to `MESSAGE_LIMIT`.
 pub async fn connect(addr: SocketAddr) -> FlightServiceClient<Channel> {
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
-        .expect("endpoint")
+    let channel =
+        tonic::transport::Endpoint::from_shared(format!("http://{addr}")).expect("endpoint");
+    let channel = if let Ok(v) = std::env::var("QF_CLIENT") {
+        let n: Vec<u32> = v.split(',').map(|x| x.parse().unwrap()).collect();
+        channel
+            .initial_stream_window_size(Some(n[0]).filter(|&x| x > 0))
+            .initial_connection_window_size(Some(n[1]).filter(|&x| x > 0))
+            .max_frame_size(Some(n[2]).filter(|&x| x > 0))
+            .http2_adaptive_window(n[3] == 1)
+    } else {
+        channel
+    };
+    let channel = channel
         .connect()
         .await
         .expect("connect to the Quiver server");
@@ -71,7 +82,7 @@ pub async fn connect(addr: SocketAddr) -> FlightServiceClient<Channel> {
 }
 
 /// One `DoGet`: every batch, decoded and validated (the default).
-pub async fn do_get(client: &mut FlightServiceClient<Channel>) -> Vec<RecordBatch> {
+pub async fn do_get(mut client: FlightServiceClient<Channel>) -> Vec<RecordBatch> {
     let response = client
         .do_get(Ticket {
             ticket: Bytes::from_static(TICKET),
@@ -85,7 +96,7 @@ pub async fn do_get(client: &mut FlightServiceClient<Channel>) -> Vec<RecordBatc
 }
 
 /// One `DoPut` of `batches`; the server's answer (the rows it decoded).
-pub async fn do_put(client: &mut FlightServiceClient<Channel>, batches: &[RecordBatch]) -> usize {
+pub async fn do_put(mut client: FlightServiceClient<Channel>, batches: Vec<RecordBatch>) -> usize {
     let schema = batches[0].schema().clone();
     let upload = FlightDataEncoderBuilder::new()
         .with_descriptor(FlightDescriptor {
@@ -93,7 +104,7 @@ pub async fn do_put(client: &mut FlightServiceClient<Channel>, batches: &[Record
             path: vec!["w4".into()],
             ..Default::default()
         })
-        .build(schema, stream::iter(batches.to_vec().into_iter().map(Ok)))
+        .build(schema, stream::iter(batches.into_iter().map(Ok)))
         .map(|m| m.expect("Quiver encode"));
     let results: Vec<_> = client
         .do_put(upload)
