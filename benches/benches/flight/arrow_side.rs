@@ -190,8 +190,10 @@ pub async fn do_put(client: FlightServiceClient<Channel>, batches: Vec<RecordBat
 
 /// The IPC body bytes of the batches' messages as arrow-flight's encoder sends them.
 pub async fn body_bytes(batches: &[RecordBatch]) -> usize {
+    // The encoder takes a `'static` stream: owned batches (clones share the buffers).
+    let owned = batches.to_vec();
     let messages: Vec<FlightData> = FlightDataEncoderBuilder::new()
-        .build(stream::iter(batches.to_vec().into_iter().map(Ok)))
+        .build(stream::iter(owned.into_iter().map(Ok)))
         .try_collect()
         .await
         .expect("arrow-rs encode");
