@@ -1,9 +1,11 @@
 //! `cargo xtask codegen [--check]`: turns `crates/quiver-ipc/format/*.fbs`
 //! into `crates/quiver-ipc/src/gen/*.rs` with a pinned flatc, post-processed
-//! here (no sed) and formatted with rustfmt so the output is reproducible; and
+//! here (no sed) and formatted with rustfmt so the output is reproducible;
+//! generates Arrow Flight's gRPC bindings with a pinned protoc ([`protoc`]); and
 //! writes the `quiver` CLI's shell completions and man pages ([`cli_docs`]).
 
 mod cli_docs;
+mod protoc;
 
 use crate::{Failure, Result, capture, repo_root, run};
 use std::fs;
@@ -58,6 +60,7 @@ pub fn main(args: &[String]) -> Result<()> {
     match args {
         [] => {
             write_tree()?;
+            protoc::write_tree()?;
             cli_docs::write_tree().map_err(Failure::from)
         }
         [flag] if flag == "--check" => check().map_err(Failure::from),
@@ -65,11 +68,11 @@ pub fn main(args: &[String]) -> Result<()> {
     }
 }
 
-/// Checks that every generated file is fresh: the flatbuffers bindings and the CLI's
-/// completions and man pages (both are checked even when one fails). Also used by
-/// `cargo xtask test`.
+/// Checks that every generated file is fresh: the flatbuffers bindings, the Flight
+/// bindings and the CLI's completions and man pages (all are checked even when one
+/// fails). Also used by `cargo xtask test`.
 pub fn check() -> Result<(), String> {
-    let failures: Vec<String> = [check_flatbuffers(), cli_docs::check()]
+    let failures: Vec<String> = [check_flatbuffers(), protoc::check(), cli_docs::check()]
         .into_iter()
         .filter_map(Result::err)
         .collect();

@@ -1,5 +1,6 @@
 //! `cargo xtask`: project automation (code generation, the full test suite,
-//! benchmarks, fuzzing). Standard library only.
+//! benchmarks, fuzzing). Standard library only, apart from the pinned protoc
+//! and protobuf generators `codegen` runs for Flight.
 
 mod bench;
 mod codegen;
@@ -14,7 +15,9 @@ usage: cargo xtask <command> [options]
 
 commands:
   codegen [--check]     regenerate crates/quiver-ipc/src/gen from the .fbs files,
-                        and the quiver CLI's shell completions and man pages
+                        crates/quiver-flight/src/gen from Flight.proto (pinned
+                        protoc from protoc-bin-vendored), and the quiver CLI's
+                        shell completions and man pages
                         (crates/quiver-cli/{completions,man}) from its clap
                         definition; with --check, fail if the committed files are
                         stale

@@ -28,6 +28,9 @@ _quiver() {
             quiver,file-to-stream)
                 cmd="quiver__subcmd__file__subcmd__to__subcmd__stream"
                 ;;
+            quiver,flight)
+                cmd="quiver__subcmd__flight"
+                ;;
             quiver,from-json)
                 cmd="quiver__subcmd__from__subcmd__json"
                 ;;
@@ -55,6 +58,36 @@ _quiver() {
             quiver,validate)
                 cmd="quiver__subcmd__validate"
                 ;;
+            quiver__subcmd__flight,get)
+                cmd="quiver__subcmd__flight__subcmd__get"
+                ;;
+            quiver__subcmd__flight,help)
+                cmd="quiver__subcmd__flight__subcmd__help"
+                ;;
+            quiver__subcmd__flight,list)
+                cmd="quiver__subcmd__flight__subcmd__list"
+                ;;
+            quiver__subcmd__flight,put)
+                cmd="quiver__subcmd__flight__subcmd__put"
+                ;;
+            quiver__subcmd__flight,serve)
+                cmd="quiver__subcmd__flight__subcmd__serve"
+                ;;
+            quiver__subcmd__flight__subcmd__help,get)
+                cmd="quiver__subcmd__flight__subcmd__help__subcmd__get"
+                ;;
+            quiver__subcmd__flight__subcmd__help,help)
+                cmd="quiver__subcmd__flight__subcmd__help__subcmd__help"
+                ;;
+            quiver__subcmd__flight__subcmd__help,list)
+                cmd="quiver__subcmd__flight__subcmd__help__subcmd__list"
+                ;;
+            quiver__subcmd__flight__subcmd__help,put)
+                cmd="quiver__subcmd__flight__subcmd__help__subcmd__put"
+                ;;
+            quiver__subcmd__flight__subcmd__help,serve)
+                cmd="quiver__subcmd__flight__subcmd__help__subcmd__serve"
+                ;;
             quiver__subcmd__help,cat)
                 cmd="quiver__subcmd__help__subcmd__cat"
                 ;;
@@ -66,6 +99,9 @@ _quiver() {
                 ;;
             quiver__subcmd__help,file-to-stream)
                 cmd="quiver__subcmd__help__subcmd__file__subcmd__to__subcmd__stream"
+                ;;
+            quiver__subcmd__help,flight)
+                cmd="quiver__subcmd__help__subcmd__flight"
                 ;;
             quiver__subcmd__help,from-json)
                 cmd="quiver__subcmd__help__subcmd__from__subcmd__json"
@@ -93,6 +129,18 @@ _quiver() {
                 ;;
             quiver__subcmd__help,validate)
                 cmd="quiver__subcmd__help__subcmd__validate"
+                ;;
+            quiver__subcmd__help__subcmd__flight,get)
+                cmd="quiver__subcmd__help__subcmd__flight__subcmd__get"
+                ;;
+            quiver__subcmd__help__subcmd__flight,list)
+                cmd="quiver__subcmd__help__subcmd__flight__subcmd__list"
+                ;;
+            quiver__subcmd__help__subcmd__flight,put)
+                cmd="quiver__subcmd__help__subcmd__flight__subcmd__put"
+                ;;
+            quiver__subcmd__help__subcmd__flight,serve)
+                cmd="quiver__subcmd__help__subcmd__flight__subcmd__serve"
                 ;;
             quiver__subcmd__help__subcmd__legacy,decode)
                 cmd="quiver__subcmd__help__subcmd__legacy__subcmd__decode"
@@ -125,7 +173,7 @@ _quiver() {
 
     case "${cmd}" in
         quiver)
-            opts="-h -V --no-value-range-checks --help --version schema info head cat validate convert json from-json file-to-stream stream-to-file legacy completions help"
+            opts="-h -V --no-value-range-checks --help --version schema info head cat validate convert json from-json file-to-stream stream-to-file legacy flight completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -222,6 +270,208 @@ _quiver() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        quiver__subcmd__flight)
+            opts="-h --no-value-range-checks --help serve list get put help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__flight__subcmd__get)
+            opts="-h --stream --token --tls-root --no-value-range-checks --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__flight__subcmd__help)
+            opts="serve list get put help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__flight__subcmd__help__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__flight__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__flight__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__flight__subcmd__help__subcmd__put)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__flight__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__flight__subcmd__list)
+            opts="-h --json --token --tls-root --no-value-range-checks --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__flight__subcmd__put)
+            opts="-h --token --tls-root --no-value-range-checks --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-root)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__flight__subcmd__serve)
+            opts="-h --host --port --token --tls-cert --tls-key --allow-overwrite --max-message-size --no-value-range-checks --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-message-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         quiver__subcmd__from__subcmd__json)
             opts="-h --to --no-value-range-checks --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -271,7 +521,7 @@ _quiver() {
             return 0
             ;;
         quiver__subcmd__help)
-            opts="schema info head cat validate convert json from-json file-to-stream stream-to-file legacy completions help"
+            opts="schema info head cat validate convert json from-json file-to-stream stream-to-file legacy flight completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -329,6 +579,76 @@ _quiver() {
         quiver__subcmd__help__subcmd__file__subcmd__to__subcmd__stream)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__help__subcmd__flight)
+            opts="serve list get put"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__help__subcmd__flight__subcmd__get)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__help__subcmd__flight__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__help__subcmd__flight__subcmd__put)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        quiver__subcmd__help__subcmd__flight__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -1,6 +1,7 @@
 //! `quiver`, the command-line tool for Arrow IPC data: inspect, print, convert and
 //! validate Arrow IPC files and streams, translate them to and from the Arrow JSON
-//! integration format, and read and write pyarrow's legacy serialize blobs.
+//! integration format, read and write pyarrow's legacy serialize blobs, and serve or
+//! fetch Arrow files over Arrow Flight.
 //!
 //! ```text
 //! quiver schema FILE              # the schema: types, nullability, dictionaries, metadata
@@ -15,6 +16,10 @@
 //! quiver stream-to-file IN OUT    # Arrow IPC stream -> Arrow IPC file
 //! quiver legacy decode BLOB       # pyarrow.serialize blob -> canonical JSON
 //! quiver legacy encode JSON OUT   # canonical JSON -> pyarrow.serialize blob
+//! quiver flight serve DIR         # serve DIR's Arrow files over Arrow Flight (gRPC)
+//! quiver flight list URL          # the flights of a Flight server: name, rows, bytes
+//! quiver flight get URL NAME OUT  # download a flight into an Arrow IPC file
+//! quiver flight put URL FILE      # upload an Arrow IPC file or stream
 //! quiver completions SHELL        # a bash, zsh or fish completion script
 //! ```
 //!
@@ -45,8 +50,9 @@ use clap::{CommandFactory, Parser, Subcommand};
                   sound; 'head' and 'cat' print its rows; 'convert', 'file-to-stream' and \
                   'stream-to-file' rewrite it; 'json' and 'from-json' translate to and from \
                   the Arrow JSON integration format; 'legacy' reads and writes pyarrow's \
-                  legacy serialize blobs. The format (file or stream) is told from the \
-                  bytes, not the file name. Use '-' for standard input or standard output.",
+                  legacy serialize blobs; 'flight' serves a directory of Arrow files over \
+                  Arrow Flight and lists, downloads and uploads flights. The format (file \
+                  or stream) is told from the bytes, not the file name. Use '-' for standard input or standard output.",
     after_help = EXIT_STATUS
 )]
 struct Cli {
@@ -105,6 +111,13 @@ enum Command {
         /// What to do.
         #[command(subcommand)]
         command: LegacyCommand,
+    },
+    /// Serve Arrow files over Arrow Flight, or list, download and upload flights.
+    #[command(after_help = cmd::flight::FLIGHT_EXAMPLES)]
+    Flight {
+        /// What to do.
+        #[command(subcommand)]
+        command: cmd::flight::FlightCommand,
     },
     /// Print a shell completion script (bash, zsh or fish) on standard output.
     #[command(after_help = cmd::docs::COMPLETIONS_EXAMPLES)]
@@ -207,6 +220,12 @@ fn run(cli: &Cli) -> Result<(), cmd::CliError> {
         Command::Legacy {
             command: LegacyCommand::Encode { value, output },
         } => cmd::legacy::encode(value, output),
+        Command::Flight { command } => match command {
+            cmd::flight::FlightCommand::Serve(args) => cmd::flight::serve(args, read_options),
+            cmd::flight::FlightCommand::List(args) => cmd::flight::list(args),
+            cmd::flight::FlightCommand::Get(args) => cmd::flight::get(args, read_options),
+            cmd::flight::FlightCommand::Put(args) => cmd::flight::put(args, read_options),
+        },
         Command::Completions(args) => cmd::docs::completions(args, Cli::command()),
     }
 }

@@ -156,7 +156,7 @@ impl FlightBody {
         match &self.0 {
             Repr::Bytes(b) => b.clone(),
             Repr::Parts { parts, len } => {
-                if let [(0, only)] = &parts[..]
+                if let [(0, only)] = parts.as_ref()
                     && only.len() == *len
                 {
                     return Bytes::from_owner(only.clone());
@@ -173,7 +173,7 @@ impl FlightBody {
         match &self.0 {
             Repr::Bytes(b) if b.is_empty() => Buffer::empty(),
             Repr::Bytes(b) => Buffer::from_owner(b.clone()),
-            Repr::Parts { parts, len } => match &parts[..] {
+            Repr::Parts { parts, len } => match parts.as_ref() {
                 [(0, only)] if only.len() == *len => only.clone(),
                 _ => Buffer::from_owner(self.to_bytes()),
             },
@@ -307,6 +307,13 @@ impl prost::Message for FlightData {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 mod tests {
     use super::*;
     use crate::proto::flight_descriptor::DescriptorType;

@@ -141,8 +141,14 @@ impl FlightMessageEncoder {
         let mut offset = 0;
         while offset < rows {
             let len = step.min(rows - offset);
-            let piece = batch.slice(offset, len).map_err(quiver_ipc::IpcError::from)?;
-            let metadata = if first { app_metadata.clone() } else { Bytes::new() };
+            let piece = batch
+                .slice(offset, len)
+                .map_err(quiver_ipc::IpcError::from)?;
+            let metadata = if first {
+                app_metadata.clone()
+            } else {
+                Bytes::new()
+            };
             first = false;
             if len == rows {
                 // One row that does not fit: send it whole.
@@ -265,11 +271,11 @@ impl FlightDataEncoderBuilder {
     where
         S: Stream<Item = Result<RecordBatch>> + Send + 'static,
     {
-        let encoder = FlightMessageEncoder::try_new(&schema, self.options).map(|e| match self
-            .max_message_size
-        {
-            Some(max) => e.with_max_message_size(max),
-            None => e,
+        let encoder = FlightMessageEncoder::try_new(&schema, self.options).map(|e| {
+            match self.max_message_size {
+                Some(max) => e.with_max_message_size(max),
+                None => e,
+            }
         });
         let mut queue = VecDeque::new();
         let (encoder, failed) = match encoder {
@@ -376,9 +382,7 @@ mod tests {
     #[test]
     fn a_batch_over_the_message_size_is_sent_in_slices_of_64_rows() {
         let n = 100_000usize;
-        let values: Vec<Option<i64>> = (0..n as i64)
-            .map(|i| (i % 7 != 0).then_some(i))
-            .collect();
+        let values: Vec<Option<i64>> = (0..n as i64).map(|i| (i % 7 != 0).then_some(i)).collect();
         let batch = RecordBatch::try_from_columns(vec![Array::from(values)], &["n"]).unwrap();
         // 800 KB of values + 12.5 KB of validity: at most 128 KiB - 64 KiB per body.
         let mut encoder = FlightMessageEncoder::try_new(batch.schema(), Default::default())
@@ -393,7 +397,10 @@ mod tests {
         assert_eq!(out[1].app_metadata, Bytes::from_static(b"m"));
         assert!(out[2..].iter().all(|m| m.app_metadata.is_empty()));
         let back = decode_all(out);
-        assert!(back.iter().all(|b| b.num_rows() % 64 == 0 || b.num_rows() == n % back[0].num_rows()));
+        assert!(
+            back.iter()
+                .all(|b| b.num_rows() % 64 == 0 || b.num_rows() == n % back[0].num_rows())
+        );
         let rows: usize = back.iter().map(RecordBatch::num_rows).sum();
         assert_eq!(rows, n);
         let mut offset = 0;

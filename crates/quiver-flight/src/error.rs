@@ -121,8 +121,8 @@ mod tests {
 
     #[test]
     fn errors_become_the_status_a_server_answers() {
-        let s = FlightError::Limit("a message of 9 bytes is over the limit of 8".into())
-            .into_status();
+        let s =
+            FlightError::Limit("a message of 9 bytes is over the limit of 8".into()).into_status();
         assert_eq!(s.code(), Code::ResourceExhausted);
         assert_eq!(s.message(), "a message of 9 bytes is over the limit of 8");
         let s = FlightError::protocol("no schema first").into_status();

@@ -26,6 +26,8 @@
 //! # Ok(()) }
 //! ```
 
+mod broken_off;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -59,7 +61,9 @@ pub struct BatchStream {
 
 impl std::fmt::Debug for BatchStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BatchStream").field("schema", &self.schema).finish()
+        f.debug_struct("BatchStream")
+            .field("schema", &self.schema)
+            .finish()
     }
 }
 
@@ -217,8 +221,10 @@ impl Default for ServerOptions {
 }
 
 impl ServerOptions {
-    /// The largest message accepted (and sent), in bytes: 64 MiB by default. A bigger
-    /// one is refused with `RESOURCE_EXHAUSTED`.
+    /// The largest message accepted, in bytes: 64 MiB by default. A bigger one ends the
+    /// call with gRPC's own refusal (tonic answers `OUT_OF_RANGE`, naming the size and
+    /// the limit). Batches sent are split to stay under it too (a single row or
+    /// dictionary bigger than the limit is refused the same way).
     pub fn with_max_message_size(mut self, bytes: usize) -> Self {
         self.max_message_size = bytes;
         self
@@ -321,7 +327,10 @@ impl<H: FlightHandler> FlightServiceImpl<H> {
     ) -> Result<(FlightDescriptor, FlightRecordBatchStream), Status> {
         let mut batches = FlightRecordBatchStream::new(request.into_inner())
             .with_options(self.options.decode_options());
-        batches.read_schema().await.map_err(FlightError::into_status)?;
+        batches
+            .read_schema()
+            .await
+            .map_err(FlightError::into_status)?;
         let descriptor = batches.descriptor().cloned().ok_or_else(|| {
             Status::invalid_argument(format!(
                 "{rpc} needs a FlightDescriptor on its first message, and there was none"
@@ -359,8 +368,13 @@ impl<H: FlightHandler> FlightService for FlightServiceImpl<H> {
         &self,
         request: Request<Criteria>,
     ) -> Result<Response<Self::ListFlightsStream>, Status> {
-        let flights = self.handler.list_flights(request.into_inner().expression).await?;
-        Ok(Response::new(stream::iter(flights.into_iter().map(Ok)).boxed()))
+        let flights = self
+            .handler
+            .list_flights(request.into_inner().expression)
+            .await?;
+        Ok(Response::new(
+            stream::iter(flights.into_iter().map(Ok)).boxed(),
+        ))
     }
 
     async fn get_flight_info(
@@ -396,7 +410,10 @@ impl<H: FlightHandler> FlightService for FlightServiceImpl<H> {
         Ok(Response::new(SchemaResult { schema }))
     }
 
-    async fn do_get(&self, request: Request<Ticket>) -> Result<Response<Self::DoGetStream>, Status> {
+    async fn do_get(
+        &self,
+        request: Request<Ticket>,
+    ) -> Result<Response<Self::DoGetStream>, Status> {
         let permit = self.permit()?;
         let batches = self.handler.do_get(request.into_inner()).await?;
         Ok(Response::new(self.send(batches, permit)))
@@ -444,7 +461,9 @@ impl<H: FlightHandler> FlightService for FlightServiceImpl<H> {
         _request: Request<Empty>,
     ) -> Result<Response<Self::ListActionsStream>, Status> {
         let actions = self.handler.list_actions().await?;
-        Ok(Response::new(stream::iter(actions.into_iter().map(Ok)).boxed()))
+        Ok(Response::new(
+            stream::iter(actions.into_iter().map(Ok)).boxed(),
+        ))
     }
 }
 
@@ -549,6 +568,7 @@ impl<H: FlightHandler> FlightServer<H> {
             .max_decoding_message_size(max)
             .max_encoding_message_size(max);
         let service = tonic::service::interceptor::InterceptedService::new(service, check);
+        let service = broken_off::CancelIsError(service);
         #[allow(unused_mut)]
         let mut builder = tonic::transport::Server::builder();
         #[cfg(feature = "tls")]

@@ -81,7 +81,9 @@ async fn start(
     store: Arc<Store>,
     options: ServerOptions,
 ) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let server = FlightServer::bind("127.0.0.1:0", Handler(store), options).await.unwrap();
+    let server = FlightServer::bind("127.0.0.1:0", Handler(store), options)
+        .await
+        .unwrap();
     let url = format!("http://{}", server.local_addr());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server.serve_until(async {
@@ -115,7 +117,10 @@ async fn do_get_do_put_and_get_schema() {
         })
         .await
         .unwrap_err();
-    assert_eq!((err.code(), err.message()), (Code::NotFound, "no such ticket"));
+    assert_eq!(
+        (err.code(), err.message()),
+        (Code::NotFound, "no such ticket")
+    );
 
     let schema = client
         .get_schema(FlightDescriptor::default())
@@ -147,7 +152,10 @@ async fn do_get_do_put_and_get_schema() {
         .await
         .unwrap();
     assert_eq!(results.len(), 1);
-    assert_eq!(results[0].app_metadata, Bytes::from_static(b"stored 3 batches"));
+    assert_eq!(
+        results[0].app_metadata,
+        Bytes::from_static(b"stored 3 batches")
+    );
     let put = store.put.lock().unwrap();
     assert_eq!(put[0].0, descriptor);
     assert_eq!(put[0].1.len(), 3);
@@ -185,7 +193,12 @@ async fn a_wrong_or_missing_token_is_unauthenticated_and_says_nothing() {
     let ticket = || Ticket {
         ticket: Bytes::from_static(b"sample"),
     };
-    for header in [None, Some("Bearer wrong"), Some("Basic right"), Some("Bearer righ")] {
+    for header in [
+        None,
+        Some("Bearer wrong"),
+        Some("Basic right"),
+        Some("Bearer righ"),
+    ] {
         let mut client = FlightServiceClient::with_interceptor(
             channel.clone(),
             move |mut r: tonic::Request<()>| {
@@ -196,16 +209,21 @@ async fn a_wrong_or_missing_token_is_unauthenticated_and_says_nothing() {
             },
         );
         let err = client.do_get(ticket()).await.unwrap_err();
-        assert_eq!((err.code(), err.message()), (Code::Unauthenticated, ""), "{header:?}");
+        assert_eq!(
+            (err.code(), err.message()),
+            (Code::Unauthenticated, ""),
+            "{header:?}"
+        );
     }
-    let mut client =
-        FlightServiceClient::with_interceptor(channel, |mut r: tonic::Request<()>| {
-            r.metadata_mut()
-                .insert("authorization", "Bearer right".parse().unwrap());
-            Ok(r)
-        });
+    let mut client = FlightServiceClient::with_interceptor(channel, |mut r: tonic::Request<()>| {
+        r.metadata_mut()
+            .insert("authorization", "Bearer right".parse().unwrap());
+        Ok(r)
+    });
     let response = client.do_get(ticket()).await.unwrap();
-    let n = FlightRecordBatchStream::new(response.into_inner()).count().await;
+    let n = FlightRecordBatchStream::new(response.into_inner())
+        .count()
+        .await;
     assert_eq!(n, 2);
 }
 
@@ -249,4 +267,176 @@ async fn streams_over_the_limit_are_refused_until_one_ends() {
         }
     }
     assert!(ok, "the stream's permit was never given back");
+}
+
+/// A handler whose batches grow their dictionary, sent with dictionary deltas on.
+struct Growing;
+
+fn growing_batches() -> Vec<RecordBatch> {
+    let words = ["a", "b", "c", "d"];
+    (1..=3)
+        .map(|n| {
+            let dict = Array::dictionary_from(
+                Array::from((0..n as i32).collect::<Vec<_>>()),
+                Array::from(words[..n].to_vec()),
+                false,
+            )
+            .unwrap();
+            RecordBatch::try_from_columns(vec![dict], &["d"]).unwrap()
+        })
+        .collect()
+}
+
+impl FlightHandler for Growing {
+    async fn do_get(&self, _ticket: Ticket) -> Result<BatchStream, Status> {
+        let batches = growing_batches();
+        let schema = batches[0].schema().clone();
+        let options = quiver_ipc::IpcWriteOptions::default().with_emit_dictionary_deltas(true);
+        Ok(
+            BatchStream::new(schema, stream::iter(batches.into_iter().map(Ok)))
+                .with_options(options),
+        )
+    }
+}
+
+#[tokio::test]
+async fn growing_dictionaries_travel_as_delta_dictionary_messages() {
+    let server = FlightServer::bind("127.0.0.1:0", Growing, ServerOptions::default())
+        .await
+        .unwrap();
+    let url = format!("http://{}", server.local_addr());
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.serve_until(async {
+        let _ = stopped.await;
+    }));
+    let mut client = FlightServiceClient::connect(url).await.unwrap();
+    let response = client.do_get(Ticket::default()).await.unwrap();
+    let decoded: Vec<_> = quiver_flight::decode::FlightDataDecoder::new(response.into_inner())
+        .try_collect()
+        .await
+        .unwrap();
+    use quiver_flight::decode::DecodedPayload as P;
+    let kinds: Vec<String> = decoded
+        .iter()
+        .map(|m| match &m.payload {
+            P::Schema(_) => "schema".to_string(),
+            P::DictionaryBatch { id, is_delta } => format!("dict {id} delta={is_delta}"),
+            P::RecordBatch(b) => format!("batch {}", b.num_rows()),
+            _ => "other".to_string(),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "schema",
+            "dict 0 delta=false",
+            "batch 1",
+            "dict 0 delta=true",
+            "batch 2",
+            "dict 0 delta=true",
+            "batch 3"
+        ]
+    );
+    let expected = growing_batches();
+    let got: Vec<&RecordBatch> = decoded
+        .iter()
+        .filter_map(|m| match &m.payload {
+            P::RecordBatch(b) => Some(b),
+            _ => None,
+        })
+        .collect();
+    assert!(got.iter().zip(&expected).all(|(a, b)| a.equals(b)));
+}
+
+/// Records how a `DoPut` call ended: `committed` when the handler read the stream to a
+/// clean end, `dropped` when the call was dropped before that.
+#[derive(Default)]
+struct PutOutcome {
+    committed: std::sync::atomic::AtomicBool,
+    dropped: std::sync::atomic::AtomicBool,
+}
+
+struct Recorder(Arc<PutOutcome>);
+
+struct DropFlag(Arc<PutOutcome>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0
+            .dropped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl FlightHandler for Recorder {
+    async fn do_put(
+        &self,
+        _descriptor: FlightDescriptor,
+        batches: FlightRecordBatchStream,
+    ) -> Result<Bytes, Status> {
+        let flag = DropFlag(Arc::clone(&self.0));
+        let read: Result<Vec<RecordBatch>, _> = batches.try_collect().await;
+        if read.is_ok() {
+            self.0
+                .committed
+                .store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        std::mem::forget(flag);
+        Ok(Bytes::new())
+    }
+}
+
+/// A client that gives up on a `DoPut` midway (it drops the call: an HTTP/2 reset with
+/// CANCEL) must not look like a finished upload: tonic reports such a stream as ending
+/// cleanly, so without care a handler would store a partial upload.
+#[tokio::test]
+async fn a_cancelled_upload_is_not_taken_for_a_finished_one() {
+    let outcome = Arc::new(PutOutcome::default());
+    let server = FlightServer::bind(
+        "127.0.0.1:0",
+        Recorder(Arc::clone(&outcome)),
+        ServerOptions::default(),
+    )
+    .await
+    .unwrap();
+    let url = format!("http://{}", server.local_addr());
+    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.serve_until(async {
+        let _ = stopped.await;
+    }));
+    let mut client = FlightServiceClient::connect(url).await.unwrap();
+    let b = sample();
+    let descriptor = FlightDescriptor {
+        r#type: DescriptorType::Path as i32,
+        path: vec!["partial.arrow".into()],
+        ..Default::default()
+    };
+    // Two batches, then a stream that never ends: the upload is still going when the
+    // client gives up.
+    let upload = FlightDataEncoderBuilder::new()
+        .with_descriptor(descriptor)
+        .build(
+            b.schema().clone(),
+            stream::iter(vec![Ok(b.clone()), Ok(b)]).chain(stream::pending()),
+        )
+        .map(|r| r.unwrap());
+    let call = tokio::time::timeout(std::time::Duration::from_millis(300), client.do_put(upload));
+    assert!(
+        call.await.is_err(),
+        "the upload never ends, so the call must time out"
+    );
+    for _ in 0..250 {
+        if outcome.dropped.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        outcome.dropped.load(std::sync::atomic::Ordering::SeqCst),
+        "the server never dropped the cancelled call"
+    );
+    assert!(
+        !outcome.committed.load(std::sync::atomic::Ordering::SeqCst),
+        "the cancelled upload was read as a finished one"
+    );
 }

@@ -1,7 +1,9 @@
 //! The Arrow IPC formats for Quiver: the streaming format ([`StreamWriter`],
 //! [`StreamReader`], the sans-IO [`StreamDecoder`]) and the file format ([`FileWriter`],
 //! [`FileReader`], [`FileDecoder`]), reading zero-copy from in-memory buffers and memory
-//! maps.
+//! maps. With the `tokio` feature, `AsyncStreamReader` and `AsyncStreamWriter` read
+//! and write the streaming format over tokio's `AsyncRead` and `AsyncWrite` (sockets,
+//! pipes).
 //!
 //! ```
 //! use quiver_array::{Array, RecordBatch};
@@ -61,6 +63,8 @@ pub use message::{
     MessageType,
 };
 pub use options::{Endianness, IpcReadOptions, IpcWriteOptions, MetadataVersion};
+#[cfg(feature = "tokio")]
+pub use read::async_stream::AsyncStreamReader;
 pub use read::file::FileReader;
 pub use read::file_decoder::{Block, FileDecoder};
 pub use read::stream::StreamReader;
@@ -70,6 +74,8 @@ pub use tensor::{
     read_sparse_tensor, read_sparse_tensor_from_stream, read_tensor, read_tensor_from_stream,
     row_major_strides, write_sparse_tensor, write_tensor,
 };
+#[cfg(feature = "tokio")]
+pub use write::async_stream::AsyncStreamWriter;
 pub use write::file::FileWriter;
 pub use write::stream::StreamWriter;
 

@@ -1,6 +1,8 @@
 //! The IPC formats, with pyarrow's entry points: [`new_stream`], [`open_stream`],
 //! [`new_file`], [`open_file`], each with a `_with_options` form taking
 //! [`IpcWriteOptions`] or [`IpcReadOptions`], and [`open`], which reads either format.
+//! With the `tokio` feature, `AsyncStreamReader` and `AsyncStreamWriter` read and write
+//! the streaming format over tokio sockets and pipes (see `examples/tcp_stream.rs`).
 
 use std::io::Write;
 use std::path::Path;

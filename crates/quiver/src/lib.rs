@@ -235,6 +235,28 @@ pub mod ffi {
     pub use quiver_ffi::*;
 }
 
+/// Arrow Flight (the `quiver-flight` crate), with the `flight` feature: a gRPC client
+/// ([`FlightClient`](quiver_flight::client::FlightClient)) and a server
+/// ([`FlightServer`](quiver_flight::server::FlightServer) serving a
+/// [`FlightHandler`](quiver_flight::server::FlightHandler)) that speak to pyarrow.flight
+/// and every other Flight implementation, with zero-copy bodies.
+///
+/// ```
+/// use quiver::flight::encode::FlightMessageEncoder;
+/// use quiver::{Array, record_batch};
+///
+/// let batch = record_batch(vec![Array::from(vec![1i64, 2])], &["n"])?;
+/// let mut encoder = FlightMessageEncoder::try_new(batch.schema(), Default::default())?;
+/// let mut messages = vec![encoder.encode_schema()];
+/// encoder.encode_batch(&batch, &mut messages)?;
+/// assert_eq!(messages.len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[cfg(feature = "flight")]
+pub mod flight {
+    pub use quiver_flight::*;
+}
+
 /// Any error Quiver reports. Match on [`kind`](Error::kind) to react to it; new
 /// variants may be added, so matches on the variants need a `_` arm.
 #[derive(Debug, thiserror::Error)]
@@ -259,6 +281,10 @@ pub enum Error {
     #[cfg(feature = "ffi")]
     #[error(transparent)]
     Ffi(#[from] quiver_ffi::FfiError),
+    /// A Flight call failed, on the client or the server side.
+    #[cfg(feature = "flight")]
+    #[error(transparent)]
+    Flight(#[from] quiver_flight::FlightError),
 }
 
 impl Error {
@@ -285,7 +311,21 @@ impl Error {
             Error::Legacy(e) => legacy_kind(e),
             #[cfg(feature = "ffi")]
             Error::Ffi(e) => ffi_kind(e),
+            #[cfg(feature = "flight")]
+            Error::Flight(e) => flight_kind(e),
         }
+    }
+}
+
+#[cfg(feature = "flight")]
+fn flight_kind(e: &quiver_flight::FlightError) -> ErrorKind {
+    use quiver_flight::FlightError as F;
+    match e {
+        F::Ipc(e) => e.kind(),
+        F::Limit(_) => ErrorKind::LimitExceeded,
+        F::InvalidArgument(_) => ErrorKind::Usage,
+        F::Protocol(_) => ErrorKind::MalformedData,
+        _ => ErrorKind::Io,
     }
 }
 

@@ -6,6 +6,7 @@
 //!   `from-json`), writing through [`output`] (atomic files, the same-file and terminal
 //!   guards, Ctrl-C clean-up) with a [`progress`] bar on a terminal;
 //! - [`legacy`] (`legacy decode`, `legacy encode`);
+//! - [`flight`] (`flight serve`, `flight list`, `flight get`, `flight put`: Arrow Flight);
 //! - [`docs`] (`completions`, and the man pages `cargo xtask codegen` writes).
 //!
 //! They share [`CliError`] and [`input`], which opens a file or a stream told apart by
@@ -13,6 +14,7 @@
 
 pub mod convert;
 pub mod docs;
+pub mod flight;
 pub mod input;
 pub mod inspect;
 pub mod json;

@@ -1,6 +1,8 @@
 //! Reading: decoders at the bottom (no I/O), readers on top.
 
 pub(crate) mod array;
+#[cfg(feature = "tokio")]
+pub(crate) mod async_stream;
 pub(crate) mod decoder;
 pub(crate) mod field_path;
 pub(crate) mod file;

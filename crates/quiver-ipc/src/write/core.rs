@@ -13,7 +13,7 @@ use crate::write::message_encoder::MessageEncoder;
 
 /// Where a writer is in its life.
 #[derive(Debug)]
-enum State {
+pub(crate) enum WriterState {
     /// Taking batches.
     Open,
     /// `finish` succeeded: the output is complete.
@@ -23,12 +23,49 @@ enum State {
     Failed(String),
 }
 
+impl WriterState {
+    /// Whether `finish` succeeded.
+    pub(crate) fn is_finished(&self) -> bool {
+        matches!(self, WriterState::Finished)
+    }
+
+    /// An error if an earlier step failed, leaving the output incomplete.
+    pub(crate) fn check_not_failed(&self) -> Result<()> {
+        match self {
+            WriterState::Failed(cause) => Err(IpcError::Usage(format!(
+                "the writer's output is incomplete: an earlier write failed ({cause}); \
+                 start again with a new writer and sink"
+            ))),
+            WriterState::Open | WriterState::Finished => Ok(()),
+        }
+    }
+
+    /// An error unless batches may be written: not after a failure, not after `finish`.
+    pub(crate) fn check_open(&self) -> Result<()> {
+        self.check_not_failed()?;
+        if self.is_finished() {
+            return Err(IpcError::Usage(
+                "write after finish(): the writer is closed".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records `result`'s error, if any, as the one that closed the writer for good.
+    pub(crate) fn poison_on_error<T>(&mut self, result: Result<T>) -> Result<T> {
+        if let Err(e) = &result {
+            *self = WriterState::Failed(e.to_string());
+        }
+        result
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct WriterCore<W> {
     pub framer: Framer<W>,
     /// Makes every message; the writer only frames and emits.
     encoder: MessageEncoder,
-    state: State,
+    state: WriterState,
 }
 
 impl<W: Write> WriterCore<W> {
@@ -47,7 +84,7 @@ impl<W: Write> WriterCore<W> {
         Ok(Self {
             framer: Framer::new(sink, alignment),
             encoder,
-            state: State::Open,
+            state: WriterState::Open,
         })
     }
 
@@ -70,33 +107,14 @@ impl<W: Write> WriterCore<W> {
 
     /// Whether `finish` succeeded.
     pub(crate) fn is_finished(&self) -> bool {
-        matches!(self.state, State::Finished)
-    }
-
-    /// An error if an earlier step failed, leaving the output incomplete.
-    fn check_not_failed(&self) -> Result<()> {
-        match &self.state {
-            State::Failed(cause) => Err(IpcError::Usage(format!(
-                "the writer's output is incomplete: an earlier write failed ({cause}); \
-                 start again with a new writer and sink"
-            ))),
-            State::Open | State::Finished => Ok(()),
-        }
-    }
-
-    /// Records `result`'s error, if any, as the one that closed the writer for good.
-    fn poison_on_error<T>(&mut self, result: Result<T>) -> Result<T> {
-        if let Err(e) = &result {
-            self.state = State::Failed(e.to_string());
-        }
-        result
+        self.state.is_finished()
     }
 
     /// Writes the end-of-stream marker, then `tail` (the file footer), then flushes.
     /// Once this succeeded, later calls do nothing; once it failed, later calls fail too,
     /// so output that is not complete never passes for complete.
     pub(crate) fn finish(&mut self, tail: impl FnOnce(&mut Framer<W>) -> Result<()>) -> Result<()> {
-        self.check_not_failed()?;
+        self.state.check_not_failed()?;
         if self.is_finished() {
             return Ok(());
         }
@@ -105,17 +123,17 @@ impl<W: Write> WriterCore<W> {
             .write_eos()
             .and_then(|()| tail(framer))
             .and_then(|()| framer.flush());
-        self.poison_on_error(result)?;
-        self.state = State::Finished;
+        self.state.poison_on_error(result)?;
+        self.state = WriterState::Finished;
         Ok(())
     }
 
     /// Hands every gathered byte to the sink and flushes it. A failure closes the writer
     /// for good, like a failed write.
     pub(crate) fn flush(&mut self) -> Result<()> {
-        self.check_not_failed()?;
+        self.state.check_not_failed()?;
         let result = self.framer.flush();
-        self.poison_on_error(result)
+        self.state.poison_on_error(result)
     }
 
     /// Writes the dictionaries `batch` needs, then the batch. Returns the positions of
@@ -125,16 +143,11 @@ impl<W: Write> WriterCore<W> {
     /// that fail their checks) leaves the writer usable; any later failure closes it for
     /// good, as the output or the record of sent dictionaries is then incomplete.
     pub(crate) fn write_batch(&mut self, batch: &RecordBatch) -> Result<(Vec<Written>, Written)> {
-        self.check_not_failed()?;
-        if self.is_finished() {
-            return Err(IpcError::Usage(
-                "write after finish(): the writer is closed".into(),
-            ));
-        }
+        self.state.check_open()?;
         // A refused batch changes nothing: the writer stays usable.
         self.encoder.check_batch(batch)?;
         let result = self.send_batch(batch);
-        self.poison_on_error(result)
+        self.state.poison_on_error(result)
     }
 
     fn send_batch(&mut self, batch: &RecordBatch) -> Result<(Vec<Written>, Written)> {

@@ -28,7 +28,7 @@ pub(crate) struct Framer<W> {
 }
 
 /// Pieces at least this large bypass the gathering buffer.
-const DIRECT: usize = 64 * 1024;
+pub(crate) const DIRECT: usize = 64 * 1024;
 
 /// How many bytes of whole messages a holding framer gathers before it writes them
 /// (see [`Framer::hold_messages`]).
@@ -92,10 +92,6 @@ impl<W: Write> Framer<W> {
         Ok(())
     }
 
-    fn pad(&mut self, n: usize) -> Result<()> {
-        zero_padding(n).try_for_each(|zeros| self.write_all(zeros))
-    }
-
     /// Writes one encapsulated message. Large body parts go straight to the sink.
     pub(crate) fn write_message(
         &mut self,
@@ -103,38 +99,20 @@ impl<W: Write> Framer<W> {
         parts: &[(usize, Buffer)],
         body_length: usize,
     ) -> Result<Written> {
-        let offset = self.position;
-        let start = (offset % self.alignment as u64) as usize;
-        let total = pad_to(start + 8 + metadata.len(), self.alignment) - start;
-        let padded = total - 8;
-        let len = i32::try_from(padded).map_err(|_| {
-            IpcError::Usage(format!("message metadata of {padded} bytes is too large"))
-        })?;
-        self.write_all(&CONTINUATION.to_le_bytes())?;
-        self.write_all(&len.to_le_bytes())?;
-        self.write_all(metadata)?;
-        self.pad(padded - metadata.len())?;
-        let mut at = 0;
-        for (part_offset, buf) in parts {
-            self.pad(part_offset - at)?;
-            self.write_all(buf.as_slice())?;
-            at = part_offset + buf.len();
+        let frame =
+            FramedMessage::new(self.position, self.alignment, metadata, parts, body_length)?;
+        for piece in frame.pieces() {
+            self.write_all(piece)?;
         }
-        self.pad(body_length - at)?;
         if !self.holds {
             self.drain()?;
         }
-        Ok(Written {
-            offset,
-            metadata_length: total,
-            body_length,
-        })
+        Ok(frame.written())
     }
 
     /// Writes the end-of-stream marker.
     pub(crate) fn write_eos(&mut self) -> Result<()> {
-        self.write_all(&CONTINUATION.to_le_bytes())?;
-        self.write_all(&0i32.to_le_bytes())
+        self.write_all(&END_OF_STREAM)
     }
 
     pub(crate) fn flush(&mut self) -> Result<()> {
@@ -143,4 +121,85 @@ impl<W: Write> Framer<W> {
             .flush()
             .map_err(|e| IpcError::io("flushing the sink", e))
     }
+}
+
+/// The end-of-stream marker: the continuation marker and a zero length.
+pub(crate) const END_OF_STREAM: [u8; 8] = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
+
+/// One message framed at a position of the output: the continuation marker and padded
+/// metadata length, the metadata and its padding, then the body parts with the padding
+/// before, between and after them. The sync and async writers both emit
+/// [`pieces`](FramedMessage::pieces), so they frame byte for byte alike.
+#[derive(Debug)]
+pub(crate) struct FramedMessage<'a> {
+    header: [u8; 8],
+    metadata: &'a [u8],
+    metadata_padding: usize,
+    parts: &'a [(usize, Buffer)],
+    body_length: usize,
+    written: Written,
+}
+
+impl<'a> FramedMessage<'a> {
+    /// Frames a message that starts `position` bytes into the output, so its body lands
+    /// on an `alignment` boundary. Fails if the padded metadata does not fit the `i32`
+    /// length prefix.
+    pub(crate) fn new(
+        position: u64,
+        alignment: usize,
+        metadata: &'a [u8],
+        parts: &'a [(usize, Buffer)],
+        body_length: usize,
+    ) -> Result<Self> {
+        let start = (position % alignment as u64) as usize;
+        let total = pad_to(start + 8 + metadata.len(), alignment) - start;
+        let padded = total - 8;
+        let len = i32::try_from(padded).map_err(|_| {
+            IpcError::Usage(format!("message metadata of {padded} bytes is too large"))
+        })?;
+        let mut header = [0u8; 8];
+        header[..4].copy_from_slice(&CONTINUATION.to_le_bytes());
+        header[4..].copy_from_slice(&len.to_le_bytes());
+        Ok(Self {
+            header,
+            metadata,
+            metadata_padding: padded - metadata.len(),
+            parts,
+            body_length,
+            written: Written {
+                offset: position,
+                metadata_length: total,
+                body_length,
+            },
+        })
+    }
+
+    /// Where the message lands and its sizes.
+    pub(crate) fn written(&self) -> Written {
+        self.written
+    }
+
+    /// The message's bytes in order, as slices: the header, metadata, padding (as
+    /// slices of zeros) and the body parts themselves, never copied.
+    pub(crate) fn pieces(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let body_end = self
+            .parts
+            .last()
+            .map_or(0, |(offset, buf)| offset + buf.len());
+        let body = self.parts.iter().scan(0, |at, (offset, buf)| {
+            let padding = offset - *at;
+            *at = offset + buf.len();
+            Some(zeros(padding).chain(std::iter::once(buf.as_slice())))
+        });
+        std::iter::once(&self.header[..])
+            .chain(std::iter::once(self.metadata))
+            .chain(zeros(self.metadata_padding))
+            .chain(body.flatten())
+            .chain(zeros(self.body_length - body_end))
+    }
+}
+
+/// [`zero_padding`] with a lifetime to chain beside borrowed pieces.
+fn zeros<'x>(n: usize) -> impl Iterator<Item = &'x [u8]> {
+    zero_padding(n).map(|z| -> &'x [u8] { z })
 }

@@ -1,5 +1,7 @@
 //! Writing: an encoder makes (metadata, body buffers); the writers frame and emit.
 
+#[cfg(feature = "tokio")]
+pub(crate) mod async_stream;
 pub(crate) mod core;
 pub(crate) mod dictionary;
 pub(crate) mod encoder;
