@@ -12,10 +12,10 @@
 //! Each side has its own server on `127.0.0.1:0` and one client connection, made once
 //! outside the timed loop; servers and client calls run as tasks on one multi-threaded
 //! tokio runtime (a worker per core). Transport settings: arrow-rs has tonic 0.14's
-//! defaults on both ends (`TCP_NODELAY`, 16 KiB HTTP/2 frames); Quiver's server has its
-//! own defaults (`TCP_NODELAY`, 1 MiB frames accepted) and its client accepts 1 MiB
-//! frames too (`quiver_side::connect`). The gRPC message limits are raised to 64 MiB on
-//! every server and client so that nothing is refused (each message here is about
+//! defaults on both ends (`TCP_NODELAY`, 16 KiB HTTP/2 frames); Quiver's server and
+//! `FlightClient` have their own defaults (`TCP_NODELAY`, 1 MiB frames accepted). The
+//! gRPC message limits are 64 MiB on every server and client (raised on arrow-rs's side,
+//! Quiver's defaults) so that nothing is refused (each message here is about
 //! 1 MB: neither encoder splits W4's batches, Quiver splitting at 4 MiB and arrow-flight
 //! at 2 MiB by default). Criterion's throughput is the IPC body bytes of the 64 record
 //! batch messages.

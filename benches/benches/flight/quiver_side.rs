@@ -1,22 +1,19 @@
 //! Quiver's side of W9: a `quiver_flight::server::FlightServer` holding W4's batches, and
-//! the generated gRPC client with Quiver's Flight encoder and decoder (what the
-//! high-level client does).
+//! `quiver_flight::client::FlightClient`.
 
 use std::net::SocketAddr;
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream};
 use quiver_array::RecordBatch;
+use quiver_flight::FlightClient;
 use quiver_flight::decode::FlightRecordBatchStream;
-use quiver_flight::encode::FlightDataEncoderBuilder;
 use quiver_flight::proto::flight_descriptor::DescriptorType;
-use quiver_flight::proto::flight_service_client::FlightServiceClient;
 use quiver_flight::proto::{FlightDescriptor, Ticket};
 use quiver_flight::server::{BatchStream, FlightHandler, FlightServer, ServerOptions};
 use tonic::Status;
-use tonic::transport::Channel;
 
-use super::{MESSAGE_LIMIT, TICKET};
+use super::TICKET;
 
 /// The server: `DoGet` of any ticket answers the batches; `DoPut` decodes (validated)
 /// and drops what it is sent, answering the number of rows as text.
@@ -58,59 +55,43 @@ pub async fn serve(batches: Vec<RecordBatch>) -> SocketAddr {
     addr
 }
 
-/// A client on one connection, its message limits raised to `MESSAGE_LIMIT`.
-pub async fn connect(addr: SocketAddr) -> FlightServiceClient<Channel> {
-    let channel =
-        tonic::transport::Endpoint::from_shared(format!("http://{addr}")).expect("endpoint");
-    let channel = if let Ok(v) = std::env::var("QF_CLIENT") {
-        let n: Vec<u32> = v.split(',').map(|x| x.parse().unwrap()).collect();
-        channel
-            .initial_stream_window_size(Some(n[0]).filter(|&x| x > 0))
-            .initial_connection_window_size(Some(n[1]).filter(|&x| x > 0))
-            .max_frame_size(Some(n[2]).filter(|&x| x > 0))
-            .http2_adaptive_window(n[3] == 1)
-    } else {
-        channel
-    };
-    let channel = channel
-        .connect()
+/// Quiver's `FlightClient` on one connection, with its default options (64 MiB
+/// messages, full validation; it accepts 1 MiB HTTP/2 frames).
+pub async fn connect(addr: SocketAddr) -> FlightClient {
+    FlightClient::connect(&format!("grpc://{addr}"))
         .await
-        .expect("connect to the Quiver server");
-    FlightServiceClient::new(channel)
-        .max_decoding_message_size(MESSAGE_LIMIT)
-        .max_encoding_message_size(MESSAGE_LIMIT)
+        .expect("connect to the Quiver server")
 }
 
 /// One `DoGet`: every batch, decoded and validated (the default).
-pub async fn do_get(mut client: FlightServiceClient<Channel>) -> Vec<RecordBatch> {
-    let response = client
+pub async fn do_get(client: FlightClient) -> Vec<RecordBatch> {
+    client
         .do_get(Ticket {
             ticket: Bytes::from_static(TICKET),
         })
         .await
-        .expect("Quiver DoGet");
-    FlightRecordBatchStream::new(response.into_inner())
+        .expect("Quiver DoGet")
         .try_collect()
         .await
         .expect("Quiver DoGet stream")
 }
 
 /// One `DoPut` of `batches`; the server's answer (the rows it decoded).
-pub async fn do_put(mut client: FlightServiceClient<Channel>, batches: Vec<RecordBatch>) -> usize {
+pub async fn do_put(client: FlightClient, batches: Vec<RecordBatch>) -> usize {
     let schema = batches[0].schema().clone();
-    let upload = FlightDataEncoderBuilder::new()
-        .with_descriptor(FlightDescriptor {
-            r#type: DescriptorType::Path as i32,
-            path: vec!["w4".into()],
-            ..Default::default()
-        })
-        .build(schema, stream::iter(batches.into_iter().map(Ok)))
-        .map(|m| m.expect("Quiver encode"));
+    let descriptor = FlightDescriptor {
+        r#type: DescriptorType::Path as i32,
+        path: vec!["w4".into()],
+        ..Default::default()
+    };
     let results: Vec<_> = client
-        .do_put(upload)
+        .do_put(
+            descriptor,
+            schema,
+            stream::iter(batches.into_iter().map(Ok)),
+        )
         .await
         .expect("Quiver DoPut")
-        .into_inner()
         .try_collect()
         .await
         .expect("Quiver DoPut results");
