@@ -534,6 +534,16 @@ impl<H: FlightHandler> FlightServer<H> {
                 format!("could not listen on {addr}: {e}"),
             ))
         })?;
+        Self::from_listener(listener, handler, options)
+    }
+
+    /// A server on a listener bound already (by a caller that chose its socket options
+    /// or received it from a service manager).
+    pub fn from_listener(
+        listener: TcpListener,
+        handler: H,
+        options: ServerOptions,
+    ) -> Result<Self> {
         let local_addr = listener.local_addr()?;
         Ok(Self {
             listener,

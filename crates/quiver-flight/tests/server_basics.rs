@@ -1,7 +1,12 @@
 //! The server against the generated gRPC client: DoGet, DoPut, GetSchema, the token
 //! check and the stream limit.
 
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use quiver_flight::proto::flight_service_server::FlightServiceServer;
 
 use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream};
@@ -349,11 +354,13 @@ async fn growing_dictionaries_travel_as_delta_dictionary_messages() {
 }
 
 /// Records how a `DoPut` call ended: `committed` when the handler read the stream to a
-/// clean end, `dropped` when the call was dropped before that.
+/// clean end, `failed` when the stream gave an error, `dropped` when the call was
+/// dropped before either.
 #[derive(Default)]
 struct PutOutcome {
-    committed: std::sync::atomic::AtomicBool,
-    dropped: std::sync::atomic::AtomicBool,
+    committed: AtomicBool,
+    failed: AtomicBool,
+    dropped: AtomicBool,
 }
 
 struct Recorder(Arc<PutOutcome>);
@@ -362,9 +369,7 @@ struct DropFlag(Arc<PutOutcome>);
 
 impl Drop for DropFlag {
     fn drop(&mut self) {
-        self.0
-            .dropped
-            .store(true, std::sync::atomic::Ordering::SeqCst);
+        self.0.dropped.store(true, SeqCst);
     }
 }
 
@@ -376,34 +381,28 @@ impl FlightHandler for Recorder {
     ) -> Result<Bytes, Status> {
         let flag = DropFlag(Arc::clone(&self.0));
         let read: Result<Vec<RecordBatch>, _> = batches.try_collect().await;
-        if read.is_ok() {
-            self.0
-                .committed
-                .store(true, std::sync::atomic::Ordering::SeqCst);
-        }
+        let outcome = if read.is_ok() {
+            &self.0.committed
+        } else {
+            &self.0.failed
+        };
+        outcome.store(true, SeqCst);
         std::mem::forget(flag);
         Ok(Bytes::new())
     }
 }
 
-/// A client that gives up on a `DoPut` midway (it drops the call: an HTTP/2 reset with
-/// CANCEL) must not look like a finished upload: tonic reports such a stream as ending
-/// cleanly, so without care a handler would store a partial upload.
-#[tokio::test]
-async fn a_cancelled_upload_is_not_taken_for_a_finished_one() {
+/// Uploads two batches and then gives up on the call (dropping it: an HTTP/2 reset with
+/// CANCEL), against a server started by `serve`; returns how the handler saw it.
+async fn cancel_an_upload<F, Fut>(serve: F) -> Arc<PutOutcome>
+where
+    F: FnOnce(Recorder, tokio::net::TcpListener) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let outcome = Arc::new(PutOutcome::default());
-    let server = FlightServer::bind(
-        "127.0.0.1:0",
-        Recorder(Arc::clone(&outcome)),
-        ServerOptions::default(),
-    )
-    .await
-    .unwrap();
-    let url = format!("http://{}", server.local_addr());
-    let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(server.serve_until(async {
-        let _ = stopped.await;
-    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let serving = tokio::spawn(serve(Recorder(Arc::clone(&outcome)), listener));
     let mut client = FlightServiceClient::connect(url).await.unwrap();
     let b = sample();
     let descriptor = FlightDescriptor {
@@ -420,23 +419,56 @@ async fn a_cancelled_upload_is_not_taken_for_a_finished_one() {
             stream::iter(vec![Ok(b.clone()), Ok(b)]).chain(stream::pending()),
         )
         .map(|r| r.unwrap());
-    let call = tokio::time::timeout(std::time::Duration::from_millis(300), client.do_put(upload));
+    let call = tokio::time::timeout(Duration::from_millis(300), client.do_put(upload));
     assert!(
         call.await.is_err(),
         "the upload never ends, so the call must time out"
     );
     for _ in 0..250 {
-        if outcome.dropped.load(std::sync::atomic::Ordering::SeqCst) {
+        if outcome.dropped.load(SeqCst) || outcome.failed.load(SeqCst) {
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    serving.abort();
     assert!(
-        outcome.dropped.load(std::sync::atomic::Ordering::SeqCst),
-        "the server never dropped the cancelled call"
-    );
-    assert!(
-        !outcome.committed.load(std::sync::atomic::Ordering::SeqCst),
+        !outcome.committed.load(SeqCst),
         "the cancelled upload was read as a finished one"
+    );
+    outcome
+}
+
+/// A client that gives up on a `DoPut` midway must not look like a finished upload:
+/// tonic reports such a stream as ending cleanly, so without care a handler would store
+/// a partial upload. `FlightServer` makes it an error item of the handler's stream.
+#[tokio::test]
+async fn a_cancelled_upload_is_an_error_for_the_handler() {
+    let outcome = cancel_an_upload(|handler, listener| async move {
+        let server =
+            FlightServer::from_listener(listener, handler, ServerOptions::default()).unwrap();
+        let _ = server.serve_until(std::future::pending()).await;
+    })
+    .await;
+    assert!(outcome.failed.load(SeqCst), "the handler saw no error");
+}
+
+/// The same with the service mounted in a plain tonic server (no wrapper around the
+/// request body): the decoder holds the end of the stream back for a turn, so the
+/// server drops the cancelled call before the handler can take it as finished.
+#[tokio::test]
+async fn a_cancelled_upload_on_a_plain_tonic_server_is_dropped() {
+    let outcome = cancel_an_upload(|handler, listener| async move {
+        let service =
+            FlightServiceServer::new(FlightServer::service(handler, ServerOptions::default()));
+        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        let _ = tonic::transport::Server::builder()
+            .add_service(service)
+            .serve_with_incoming(incoming)
+            .await;
+    })
+    .await;
+    assert!(
+        outcome.dropped.load(SeqCst),
+        "the server never dropped the cancelled call"
     );
 }
