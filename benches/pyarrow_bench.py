@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Issue 11's workloads W1-W8 with pyarrow, on the same data as
-`benches/benches/workloads.rs` (Quiver and arrow-rs).
+`benches/benches/workloads.rs` (Quiver and arrow-rs), and issue 13's Flight workload W9
+with pyarrow.flight, as `benches/benches/flight.rs`.
 
 Each workload is timed as single calls (after one untimed warm-up call), `--repeat`
 times; one JSON line per workload goes to stdout:
@@ -9,7 +10,10 @@ times; one JSON line per workload goes to stdout:
 
 `median_ns` is the median time of one call, which covers the same work as one criterion
 iteration of the Rust group of the same name (W5 and W6 are per call of the whole loop;
-`cargo xtask bench` divides them per batch). Run it with the project's venv:
+`cargo xtask bench` divides them per batch). W9 runs a pyarrow.flight server in this
+process (gRPC's own threads) on 127.0.0.1:0 and times one client call: `do_get(...)
+.read_all()` of W4's 64 batches, or a `do_put` of them that the server reads batch by
+batch and drops. Run it with the project's venv:
 
     .cache/pyarrow-venv/bin/python benches/pyarrow_bench.py [--repeat N] [--filter REGEX]
 """
@@ -25,6 +29,7 @@ import time
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.flight as flight
 import pyarrow.ipc as ipc
 
 INT32_ROWS = 10_000
@@ -163,6 +168,72 @@ def workloads(tmp):
     ]
 
 
+class W4Server(flight.FlightServerBase):
+    """W9's server: any ticket gets the batches; an upload is read batch by batch and
+    dropped, and the answer is its row count as text."""
+
+    def __init__(self, batches):
+        super().__init__("grpc://127.0.0.1:0")
+        self.batches = batches
+
+    def do_get(self, context, ticket):
+        return flight.RecordBatchStream(pa.Table.from_batches(self.batches))
+
+    def do_put(self, context, descriptor, reader, writer):
+        rows = 0
+        for chunk in reader:
+            rows += chunk.data.num_rows
+        writer.write(pa.py_buffer(str(rows).encode()))
+
+
+def flight_workloads(server):
+    """W9 against `server` (a running W4Server), on one client connection."""
+    batches = server.batches
+    client = flight.connect(f"grpc://127.0.0.1:{server.port}")
+    descriptor = flight.FlightDescriptor.for_path("w4")
+
+    def do_get():
+        return client.do_get(flight.Ticket(b"w4")).read_all()
+
+    def do_put():
+        writer, answer = client.do_put(descriptor, batches[0].schema)
+        for batch in batches:
+            writer.write_batch(batch)
+        writer.done_writing()
+        rows = int(answer.read().to_pybytes())
+        writer.close()
+        return rows
+
+    table = do_get()
+    table.validate(full=True)
+    assert table.equals(pa.Table.from_batches(batches))
+    assert do_put() == sum(b.num_rows for b in batches)
+    unchecked = "pyarrow.flight's client does not validate values (no UTF-8 or offset checks)"
+    return [
+        ("W9_flight_doget", do_get, unchecked),
+        ("W9_flight_doput", do_put, "the server reads the upload without validating values"),
+    ]
+
+
+def time_workload(name, call, note, repeat):
+    """One warm-up call, then `repeat` timed calls; prints the JSON line."""
+    call()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter_ns()
+        call()
+        times.append(time.perf_counter_ns() - start)
+    line = {
+        "workload": name,
+        "median_ns": statistics.median(times),
+        "samples": len(times),
+        "pyarrow": pa.__version__,
+    }
+    if note:
+        line["note"] = note
+    print(json.dumps(line), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=7, help="timed calls per workload")
@@ -171,23 +242,13 @@ def main():
     pattern = re.compile(args.filter)
     with tempfile.TemporaryDirectory() as tmp:
         for name, call, note in workloads(tmp):
-            if not pattern.search(name):
-                continue
-            call()
-            times = []
-            for _ in range(args.repeat):
-                start = time.perf_counter_ns()
-                call()
-                times.append(time.perf_counter_ns() - start)
-            line = {
-                "workload": name,
-                "median_ns": statistics.median(times),
-                "samples": len(times),
-                "pyarrow": pa.__version__,
-            }
-            if note:
-                line["note"] = note
-            print(json.dumps(line), flush=True)
+            if pattern.search(name):
+                time_workload(name, call, note, args.repeat)
+    if any(pattern.search(name) for name in ("W9_flight_doget", "W9_flight_doput")):
+        with W4Server([seed_batch(SEED_ROWS)] * SEED_BATCHES) as server:
+            for name, call, note in flight_workloads(server):
+                if pattern.search(name):
+                    time_workload(name, call, note, args.repeat)
     return 0
 
 

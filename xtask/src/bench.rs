@@ -1,6 +1,8 @@
 //! `cargo xtask bench`: issue 11's workloads W1–W8 (`benches/benches/workloads.rs` for
-//! Quiver and arrow-rs, `benches/pyarrow_bench.py` for pyarrow), then one table of all
-//! three with ratios, targets and allocations per batch. `cargo xtask bench -- ARGS`
+//! Quiver and arrow-rs, `benches/pyarrow_bench.py` for pyarrow) and issue 13's Flight
+//! workload W9 (`benches/benches/flight.rs`, and the same script), then one table of all
+//! three with ratios, targets and allocations per batch, and the Flight rows'
+//! throughput. `cargo xtask bench -- ARGS`
 //! runs every criterion bench with ARGS instead (`cargo bench -p quiver-benches -- ARGS`).
 //!
 //! The workloads are built with fat LTO and one codegen unit, as issue 11's table was, in
@@ -8,6 +10,7 @@
 //! their cache; `--no-lto` builds them with the plain `bench` profile, for quick iteration.
 
 mod table;
+mod throughput;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -79,7 +82,8 @@ pub fn main(args: &[String]) -> Result<()> {
     } else {
         target_dir()
     };
-    let allocations = run_workloads(filter.as_deref(), lto.then_some(target.as_path()))?;
+    let (allocations, throughputs) =
+        run_workloads(filter.as_deref(), lto.then_some(target.as_path()))?;
     let pyarrow = if skip_python {
         loud_skip(
             "the pyarrow column is SKIPPED (--skip-python given).",
@@ -93,18 +97,24 @@ pub fn main(args: &[String]) -> Result<()> {
     let criterion = target.join("criterion");
     let rows = table::collect(&criterion, started, &allocations, &pyarrow);
     println!("\n{}", table::render(&rows));
+    let rates = throughput::render(&rows, &throughputs);
+    if !rates.is_empty() {
+        println!("{rates}");
+    }
     Ok(())
 }
 
-/// Runs the criterion workloads, echoing their output; returns the allocation lines'
-/// `(group, side, per batch)`. With `lto_target`, they are built with fat LTO and one
+/// What the benches printed for the table: allocation lines `(group, side, per batch)`
+/// and throughput lines `(group, bytes, rows)`.
+type BenchLines = (Vec<(String, String, f64)>, Vec<(String, f64, f64)>);
+
+/// Runs the criterion workloads (`workloads` and `flight`), echoing their output; returns
+/// the lines the table needs. With `lto_target`, they are built with fat LTO and one
 /// codegen unit in that target directory.
-fn run_workloads(
-    filter: Option<&str>,
-    lto_target: Option<&Path>,
-) -> Result<Vec<(String, String, f64)>> {
+fn run_workloads(filter: Option<&str>, lto_target: Option<&Path>) -> Result<BenchLines> {
     let mut cmd = cargo();
-    cmd.args(["bench", "-p", "quiver-benches", "--bench", "workloads"]);
+    cmd.args(["bench", "-p", "quiver-benches"])
+        .args(["--bench", "workloads", "--bench", "flight"]);
     if let Some(target) = lto_target {
         cmd.env("CARGO_TARGET_DIR", target)
             .env("CARGO_PROFILE_BENCH_LTO", "fat")
@@ -119,13 +129,16 @@ fn run_workloads(
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("could not start `{line}`: {e}"))?;
-    let mut allocations = Vec::new();
+    let (mut allocations, mut throughputs) = (Vec::new(), Vec::new());
     if let Some(stdout) = child.stdout.take() {
         for text in BufReader::new(stdout).lines() {
             let text = text.map_err(|e| format!("reading the output of `{line}`: {e}"))?;
             println!("{text}");
             if let Some(entry) = table::parse_allocation(&text) {
                 allocations.push(entry);
+            }
+            if let Some(entry) = throughput::parse(&text) {
+                throughputs.push(entry);
             }
         }
     }
@@ -135,7 +148,7 @@ fn run_workloads(
     if !status.success() {
         return Err(format!("`{line}` failed ({status})").into());
     }
-    Ok(allocations)
+    Ok((allocations, throughputs))
 }
 
 /// The pyarrow interpreter: `QUIVER_PYTHON` if set, else `.cache/pyarrow-venv` (created

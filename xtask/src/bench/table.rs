@@ -1,5 +1,6 @@
-//! The workloads table: each row's criterion groups, pyarrow key, issue 11's target, and
-//! how the measured numbers are read and shown.
+//! The workloads table: each row's criterion groups, pyarrow key, its issue's target
+//! (issue 11 for W1–W8, issue 13 for the Flight rows W9), and how the measured numbers
+//! are read and shown.
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -18,6 +19,10 @@ enum Check {
     /// Quiver ≤ this × the group's `limit` function (a machine limit: one `write`, a
     /// page touch, a memcpy).
     VsLimit(f64, &'static str),
+    /// Quiver's throughput ≥ this × arrow-rs's (time ≤ arrow-rs's / this).
+    ThroughputVsArrow(f64),
+    /// Quiver's throughput ≥ this × pyarrow's (time ≤ pyarrow's / this).
+    ThroughputVsPyarrow(f64),
 }
 
 /// One line of the table.
@@ -123,6 +128,18 @@ const SPECS: &[Spec] = &[
         per: 1.0,
         checks: &[VsArrow(0.25)],
     },
+    Spec {
+        label: "W9 Flight DoGet of W4 (4Mi rows), loopback",
+        group: "W9_flight_doget",
+        per: 1.0,
+        checks: &[ThroughputVsPyarrow(1.0), ThroughputVsArrow(1.5)],
+    },
+    Spec {
+        label: "W9 Flight DoPut of W4 (4Mi rows), loopback",
+        group: "W9_flight_doput",
+        per: 1.0,
+        checks: &[ThroughputVsPyarrow(1.0), ThroughputVsArrow(1.5)],
+    },
 ];
 
 /// A row with what was measured (times in ns, already divided by `per`).
@@ -135,6 +152,18 @@ pub struct Row {
     limit: Option<f64>,
     quiver_allocations: Option<f64>,
     arrow_allocations: Option<f64>,
+}
+
+impl Row {
+    /// The row's label, group, and the times (ns, divided by `per`) of Quiver, arrow-rs
+    /// and pyarrow.
+    pub fn times(&self) -> (&'static str, &'static str, [Option<f64>; 3]) {
+        (
+            self.spec.label,
+            self.spec.group,
+            [self.quiver, self.arrow, self.pyarrow],
+        )
+    }
 }
 
 /// `allocations <group> <side> <n> per batch (...)` → `(group, side, n)`.
@@ -269,6 +298,18 @@ fn verdict(row: &Row) -> (String, String) {
             VsLimit(x, what) => {
                 text.push(format!("≤ {x}× {what}"));
                 judge(ratio(row.quiver, row.limit).map(|r| r <= x));
+            }
+            ThroughputVsArrow(x) => {
+                text.push(format!("≥ {x}× arrow-rs throughput"));
+                judge(ratio(row.arrow, row.quiver).map(|r| r >= x));
+            }
+            ThroughputVsPyarrow(x) => {
+                text.push(if x == 1.0 {
+                    "≥ pyarrow throughput".into()
+                } else {
+                    format!("≥ {x}× pyarrow throughput")
+                });
+                judge(ratio(row.pyarrow, row.quiver).map(|r| r >= x));
             }
         }
     }
@@ -420,5 +461,41 @@ mod tests {
             ..row
         };
         assert_eq!(verdict(&row).1, "NO");
+
+        // Throughput targets: 1.5× arrow-rs's throughput is two thirds of its time.
+        let spec = SPECS.iter().find(|s| s.group == "W9_flight_doget").unwrap();
+        let row = Row {
+            spec,
+            quiver: Some(20.0),
+            arrow: Some(30.0),
+            pyarrow: Some(20.0),
+            limit: None,
+            quiver_allocations: None,
+            arrow_allocations: None,
+        };
+        assert_eq!(
+            verdict(&row),
+            (
+                "≥ pyarrow throughput; ≥ 1.5× arrow-rs throughput".into(),
+                "yes".into()
+            )
+        );
+        let row = Row {
+            quiver: Some(20.5),
+            ..row
+        };
+        assert_eq!(verdict(&row).1, "NO");
+        let row = Row {
+            quiver: Some(19.0),
+            arrow: Some(28.0),
+            ..row
+        };
+        assert_eq!(verdict(&row).1, "NO");
+        let row = Row {
+            pyarrow: None,
+            arrow: Some(30.0),
+            ..row
+        };
+        assert_eq!(verdict(&row).1, "?");
     }
 }
